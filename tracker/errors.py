@@ -1,0 +1,65 @@
+"""The one exception tree of followup, mapped from the libraries below at their boundary.
+
+    FollowupError            anything followup reports to the user; exit code 1
+    ├── UsageError           bad command-line usage; exit code 2
+    ├── ConfigError          the configuration file is wrong; exit code 2
+    ├── SourceError          a mail file, folder, mbox or Maildir cannot be read
+    ├── StoreError           the database cannot be opened, migrated or written
+    └── MailServerError      an IMAP or SMTP server refused or dropped us
+
+Every message is one or two plain sentences saying what went wrong and what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class FollowupError(Exception):
+    """An error the user can act on; the CLI prints it without a traceback."""
+
+    exit_code = 1
+
+
+class UsageError(FollowupError):
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong in a configuration file, located as precisely as YAML allows."""
+
+    file: str
+    key: str  # dotted key path, e.g. "accounts[0].imap.security"; "" for the whole file
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        key = f" {self.key}:" if self.key else ""
+        return f"{where}:{key} {self.message}"
+
+
+class ConfigError(FollowupError):
+    """The configuration is refused; `problems` lists every problem found, not just the first."""
+
+    exit_code = 2
+
+    def __init__(self, problems: Sequence[ConfigProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = [f"{len(self.problems)} problem(s) in the configuration:"]
+        lines += [f"  {problem}" for problem in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class SourceError(FollowupError):
+    pass
+
+
+class StoreError(FollowupError):
+    pass
+
+
+class MailServerError(FollowupError):
+    pass
