@@ -7,14 +7,18 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from tracker import config
-from tracker.errors import FollowupError
+from tracker.clock import parse_now, system_clock
+from tracker.errors import FollowupError, UsageError
+from tracker.scan import ScanResult, scan_document, scan_paths
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -26,6 +30,7 @@ config_app = typer.Typer(no_args_is_help=True, help="Check the configuration or 
 app.add_typer(config_app, name="config")
 
 err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
 T = TypeVar("T")
 
 
@@ -66,6 +71,70 @@ def _run(action: Callable[[], T]) -> T:
 
 def _print_json(document: object) -> None:
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def _now(value: str | None) -> datetime:
+    if value is None:
+        return system_clock()
+    try:
+        return parse_now(value)
+    except ValueError:
+        raise UsageError(
+            f"--now {value!r} is not an ISO 8601 moment (e.g. 2026-11-20T09:00+01:00)."
+        ) from None
+
+
+NowOption = Annotated[
+    str | None,
+    typer.Option("--now", help="Decide as if it were this ISO 8601 moment (replays any day)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+
+@app.command()
+def scan(
+    paths: Annotated[
+        list[Path], typer.Argument(help=".eml files, folders of them, mbox files or Maildirs.")
+    ],
+    me: Annotated[
+        list[str] | None,
+        typer.Option("--me", help="Your address (repeat for aliases): mail from it is outgoing."),
+    ] = None,
+    now: NowOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Analyse mail files offline: no network, no writes."""
+
+    def work() -> tuple[ScanResult, datetime]:
+        moment = _now(now)
+        return scan_paths(paths, me or ()), moment
+
+    result, moment = _run(work)
+    if not me:
+        err.print("followup: no --me given, so every message counts as incoming.")
+    if as_json:
+        _print_json(scan_document(result, moment))
+        return
+    _print_scan(result)
+
+
+def _print_scan(result: ScanResult) -> None:
+    table = Table(title=f"{len(result.threads)} threads in {result.messages_read} messages")
+    table.add_column("thread")
+    table.add_column("subject", overflow="fold")
+    table.add_column("msgs", justify="right")
+    table.add_column("last", no_wrap=True)
+    for thread in result.threads:
+        last = thread.messages[-1].date
+        table.add_row(
+            thread.thread_id,
+            thread.messages[0].subject or "(no subject)",
+            str(len(thread.messages)),
+            last.strftime("%Y-%m-%d %H:%M") if last else "?",
+        )
+    out.print(table)
+    for problem in result.unparseable:
+        out.print(f"[yellow]unparseable[/] {problem.origin}: {problem.reason}", markup=True)
 
 
 @config_app.command("check")
