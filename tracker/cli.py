@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -32,6 +33,7 @@ app.add_typer(config_app, name="config")
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 T = TypeVar("T")
+DEMO_OWNER = "alex@example.com"
 
 
 @dataclass
@@ -135,6 +137,25 @@ def _print_scan(result: ScanResult) -> None:
     out.print(table)
     for problem in result.unparseable:
         out.print(f"[yellow]unparseable[/] {problem.origin}: {problem.reason}", markup=True)
+
+
+@app.command()
+def demo() -> None:
+    """Run followup on its bundled sample mailbox: needs no account and no network."""
+    sample = resources.files("tracker") / "samples" / "mailbox"
+    with resources.as_file(sample) as folder:
+        result = _run(lambda: scan_paths([folder], [DEMO_OWNER]))
+    out.print(f"[bold]followup demo[/]: the bundled sample mailbox of {DEMO_OWNER}\n")
+    _print_scan(result)
+    for thread in result.threads:
+        out.print(f"\n[bold]{thread.messages[0].subject or '(no subject)'}[/] ({thread.thread_id})")
+        for message in thread.messages:
+            arrow = "→ sent" if message.direction == "outgoing" else "← received"
+            when = message.date.strftime("%a %d %b %H:%M") if message.date else "undated"
+            sender = message.sender.email if message.sender else "?"
+            flags = " [dim](automatic reply)[/]" if message.auto_reply else ""
+            invite = " [cyan](calendar invitation)[/]" if message.calendar else ""
+            out.print(f"  {when}  {arrow:<10} {sender}{flags}{invite}")
 
 
 @config_app.command("check")

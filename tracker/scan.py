@@ -52,7 +52,7 @@ def scan_paths(paths: Sequence[Path], owner_addresses: Iterable[str]) -> ScanRes
 
 
 def scan_document(result: ScanResult, now: datetime) -> dict[str, Any]:
-    """The `scan --json` document: `{"threads": [...], "unparseable": [...]}`.
+    """The `scan --json` document: `{"threads": [...], "unparseable": [...], "messages_read"}`.
 
     The hiring-thread facts (detection, interview, thank-you, timeline, outcome, next step)
     are filled by the understanding and policy passes; until those exist they hold the
@@ -62,6 +62,7 @@ def scan_document(result: ScanResult, now: datetime) -> dict[str, Any]:
     return {
         "threads": [_thread_document(thread) for thread in result.threads],
         "unparseable": [{"origin": u.origin, "reason": u.reason} for u in result.unparseable],
+        "messages_read": result.messages_read,
     }
 
 
