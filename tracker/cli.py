@@ -30,7 +30,7 @@ app = typer.Typer(
 config_app = typer.Typer(no_args_is_help=True, help="Check the configuration or print its schema.")
 app.add_typer(config_app, name="config")
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False)
 T = TypeVar("T")
 DEMO_OWNER = "alex@example.com"
