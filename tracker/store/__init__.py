@@ -1,0 +1,38 @@
+"""followup's durable state: the only code that speaks SQL.
+
+    store = open_store("sqlite:////var/lib/followup/state.db")   # creates, migrates
+    store.upsert_account("main", "gmail", "alex@example.com")
+    state = store.get_folder_state("main", "INBOX")
+    store.save_folder_batch("main", new_state, [(MessageRecord(...), MessageCopy(uid=7))])
+    store.record_event("checkin_queued", "waited 7 days", account="main", thread_key=key)
+    store.events(thread=key)
+
+All datetimes are timezone-aware and stored as UTC. Schema changes go through Alembic
+revisions in tracker/store/migrations/versions (see tracker.store.revise).
+"""
+
+from __future__ import annotations
+
+from tracker.store.db import redact_url
+from tracker.store.records import (
+    Account,
+    BatchOutcome,
+    Event,
+    FolderState,
+    MessageCopy,
+    MessageRecord,
+)
+from tracker.store.repository import Store, message_date, open_store
+
+__all__ = [
+    "Account",
+    "BatchOutcome",
+    "Event",
+    "FolderState",
+    "MessageCopy",
+    "MessageRecord",
+    "Store",
+    "message_date",
+    "open_store",
+    "redact_url",
+]

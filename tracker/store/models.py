@@ -1,0 +1,186 @@
+"""The database tables of followup, as SQLModel classes (the schema Alembic migrates to).
+
+Times are stored in UTC, always: every datetime column is a `UTCDateTime`, which refuses a
+naive datetime on the way in and hands back an aware UTC datetime on the way out (SQLite keeps
+no offset, so without this a value would come back naive). Where the original offset matters
+(a message's `Date:`), it is kept beside the UTC moment in minutes.
+
+Constraint names follow `NAMING_CONVENTION` so later migrations can refer to them by name
+(SQLite needs batch mode, which recreates tables, for most ALTERs).
+
+Changing a table here needs a new Alembic revision: `tests/test_migrations.py` compares this
+metadata with the migrated schema and fails until one exists (see `tracker.store.revise`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Index, MetaData, Text, UniqueConstraint
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import registry
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+FolderRole = Literal["inbox", "sent", "all", "other"]
+Direction = Literal["incoming", "outgoing"]
+
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime stored as UTC; naive values are a bug and are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"refusing to store a naive datetime: {value.isoformat()}")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # SQLite: the stored text carries no offset, and it is UTC
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class StoreTable(
+    SQLModel, registry=registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+):
+    """The base of followup's tables: their own metadata, so nothing else leaks into the schema."""
+
+
+metadata = StoreTable.metadata
+
+
+class AccountRow(StoreTable, table=True):
+    """One configured mailbox account, known by its name in the configuration."""
+
+    __tablename__ = "accounts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    provider: str  # "imap" | "gmail"
+    address: str  # the owner's address, lower-cased
+
+
+class FolderRow(StoreTable, table=True):
+    """How far one folder of one account has been synced (the IMAP state that makes sync
+    incremental). Advances only in the transaction that stores the messages it covers."""
+
+    __tablename__ = "folders"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="accounts.id", ondelete="CASCADE")
+    name: str  # the server's folder name (localised on Gmail: found by special-use flag)
+    role: str  # FolderRole
+    uidvalidity: int | None = Field(default=None, sa_type=BigInteger)
+    uidnext: int | None = Field(default=None, sa_type=BigInteger)
+    highestmodseq: int | None = Field(default=None, sa_type=BigInteger)
+    message_count: int | None = None
+    last_synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class MessageRow(StoreTable, table=True):
+    """One message, stored once however many folders (or Gmail labels) hold a copy of it.
+
+    Its key is Gmail's X-GM-MSGID where the server offers one, else (account, Message-ID):
+    two unique indexes make that true in the database, not only in code.
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("account_id", "gm_msgid"),
+        # Without X-GM-MSGID the Message-ID is the key; with it, Gmail may hold distinct
+        # messages sharing a Message-ID (copies from lists, re-imports), which stay distinct.
+        Index(
+            "uq_messages_account_id_message_id_without_gm_msgid",
+            "account_id",
+            "message_id",
+            unique=True,
+            sqlite_where=sql_text("gm_msgid IS NULL"),
+            postgresql_where=sql_text("gm_msgid IS NULL"),
+        ),
+        Index(None, "account_id", "thread_key"),
+        Index(None, "account_id", "message_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="accounts.id", ondelete="CASCADE")
+    message_id: str  # angle brackets kept
+    gm_msgid: int | None = Field(default=None, sa_type=BigInteger)
+    gm_thrid: int | None = Field(default=None, sa_type=BigInteger)
+    thread_key: str | None = None
+    in_reply_to: str = Field(default="", sa_type=Text)  # Message-IDs separated by spaces
+    references: str = Field(default="", sa_type=Text)  # Message-IDs separated by spaces
+    subject: str = Field(default="", sa_type=Text)
+    from_address: str = ""
+    date_utc: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    date_offset_minutes: int | None = None  # the sender's UTC offset in `Date:`
+    direction: str  # Direction
+    is_auto_reply: bool = False
+    unparseable: str | None = Field(default=None, sa_type=Text)  # why, when it was unparseable
+    facts: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    first_seen_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MessageCopyRow(StoreTable, table=True):
+    """Where one copy of a message lives: a folder, under a UIDVALIDITY, at a UID."""
+
+    __tablename__ = "message_copies"
+    __table_args__ = (UniqueConstraint("folder_id", "uidvalidity", "uid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_row_id: int = Field(foreign_key="messages.id", ondelete="CASCADE", index=True)
+    folder_id: int = Field(foreign_key="folders.id", ondelete="CASCADE")
+    uidvalidity: int = Field(sa_type=BigInteger)
+    uid: int = Field(sa_type=BigInteger)
+    flags: list[str] = Field(default_factory=list, sa_type=JSON)
+    labels: list[str] = Field(default_factory=list, sa_type=JSON)  # Gmail X-GM-LABELS
+
+
+class ThreadRow(StoreTable, table=True):
+    """One conversation of one account, and the state the policy keeps about it."""
+
+    __tablename__ = "threads"
+    __table_args__ = (UniqueConstraint("account_id", "thread_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="accounts.id", ondelete="CASCADE")
+    thread_key: str
+    subject: str = Field(default="", sa_type=Text)
+    first_message_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_message_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    is_interview: bool = False
+    score: float | None = None
+    outcome: str = "open"  # open | rejected | offer | withdrawn | moved_on
+    stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # `followup stop`
+    muted_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class EventRow(StoreTable, table=True):
+    """One line of the append-only log of what happened and why (read by `explain`)."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index(None, "thread_key", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    account_id: int | None = Field(default=None, foreign_key="accounts.id", ondelete="SET NULL")
+    thread_key: str | None = None
+    kind: str
+    message: str = Field(sa_type=Text)
+    facts: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

@@ -1,0 +1,85 @@
+"""What crosses the store's boundary: frozen records, never ORM rows tied to a session."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from tracker.store.models import Direction, FolderRole
+
+
+@dataclass(frozen=True)
+class Account:
+    """A mailbox account as the store knows it."""
+
+    name: str
+    provider: str
+    address: str
+
+
+@dataclass(frozen=True)
+class FolderState:
+    """How far one folder has been synced. Passed to `save_folder_batch` it is the state the
+    folder reaches once the batch is stored; `uidvalidity` must be set when the batch has
+    messages, because a UID means nothing without it."""
+
+    name: str
+    role: FolderRole
+    uidvalidity: int | None = None
+    uidnext: int | None = None
+    highestmodseq: int | None = None
+    message_count: int | None = None
+    last_synced_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    """What the store keeps of one message. Its key: `gm_msgid` when set, else the account
+    and `message_id`. `date` keeps the sender's offset (stored as UTC plus the offset)."""
+
+    message_id: str  # angle brackets kept
+    direction: Direction
+    gm_msgid: int | None = None
+    gm_thrid: int | None = None
+    thread_key: str | None = None
+    in_reply_to: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    subject: str = ""
+    from_address: str = ""
+    date: datetime | None = None  # timezone-aware
+    is_auto_reply: bool = False
+    unparseable: str | None = None  # the reason, when the bytes could not be understood
+    facts: Mapping[str, Any] = field(default_factory=dict)  # JSON-serialisable values only
+
+
+@dataclass(frozen=True)
+class MessageCopy:
+    """One copy of a message in the folder being synced (its UIDVALIDITY is the folder's)."""
+
+    uid: int
+    flags: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()  # Gmail X-GM-LABELS
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What `save_folder_batch` did."""
+
+    new_messages: int  # messages stored for the first time
+    known_messages: int  # messages already stored (by key), given one more copy or refreshed
+    new_copies: int
+    dropped_copies: int  # copies forgotten because the folder's UIDVALIDITY changed
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the log of what happened and why."""
+
+    at: datetime  # UTC
+    kind: str
+    message: str
+    account: str | None = None
+    thread_key: str | None = None
+    facts: Mapping[str, Any] = field(default_factory=dict)

@@ -1,0 +1,365 @@
+"""The store's API: the few reads and writes sync, scan and explain need, each one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Engine, delete
+from sqlmodel import Session, col, select
+
+from tracker.clock import Clock, system_clock
+from tracker.errors import StoreError
+from tracker.store.db import (
+    DatabaseTarget,
+    create_store_engine,
+    parse_target,
+    translated_errors,
+    upgrade,
+)
+from tracker.store.models import (
+    AccountRow,
+    EventRow,
+    FolderRow,
+    MessageCopyRow,
+    MessageRow,
+)
+from tracker.store.records import (
+    Account,
+    BatchOutcome,
+    Event,
+    FolderState,
+    MessageCopy,
+    MessageRecord,
+)
+
+log = logging.getLogger(__name__)
+
+
+def open_store(url: str, *, clock: Clock = system_clock) -> Store:
+    """Open (creating if needed) the database at `url` and migrate it to the newest schema.
+
+    A SQLite file and its directory are created private (0600, 0700). `sqlite://` gives an
+    in-memory database, for tests. `clock` stamps first-seen times and events.
+    """
+    target = parse_target(url)
+    engine = create_store_engine(target)
+    try:
+        upgrade(engine, target)
+    except BaseException:
+        engine.dispose()
+        raise
+    log.info("database open path=%s", target.shown)
+    return Store(engine, target, clock)
+
+
+class Store:
+    """followup's database. Every method runs in its own transaction and returns records."""
+
+    def __init__(self, engine: Engine, target: DatabaseTarget, clock: Clock) -> None:
+        self.engine = engine
+        self.target = target
+        self.clock = clock
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        with (
+            translated_errors(self.target, "use"),
+            Session(self.engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
+
+    # accounts
+
+    def upsert_account(self, name: str, provider: str, address: str) -> Account:
+        """Record the account `name` from the configuration, updating provider and address."""
+        with self.session() as session:
+            row = session.exec(select(AccountRow).where(AccountRow.name == name)).first()
+            if row is None:
+                row = AccountRow(name=name, provider=provider, address=address.lower())
+            else:
+                row.provider, row.address = provider, address.lower()
+            session.add(row)
+            return Account(name=row.name, provider=row.provider, address=row.address)
+
+    def accounts(self) -> list[Account]:
+        with self.session() as session:
+            rows = session.exec(select(AccountRow).order_by(col(AccountRow.name))).all()
+            return [Account(name=r.name, provider=r.provider, address=r.address) for r in rows]
+
+    # folders
+
+    def get_folder_state(self, account: str, folder: str) -> FolderState | None:
+        """How far `folder` of `account` was synced, or None if it never was."""
+        with self.session() as session:
+            row = _folder(session, _account_id(session, account), folder)
+            return None if row is None else _folder_state(row)
+
+    def folder_states(self, account: str) -> list[FolderState]:
+        with self.session() as session:
+            account_id = _account_id(session, account)
+            query = select(FolderRow).where(FolderRow.account_id == account_id)
+            rows = session.exec(query.order_by(col(FolderRow.name))).all()
+            return [_folder_state(row) for row in rows]
+
+    def known_uids(self, account: str, folder: str) -> set[int]:
+        """The UIDs of the copies stored for `folder` under its current UIDVALIDITY."""
+        with self.session() as session:
+            row = _folder(session, _account_id(session, account), folder)
+            if row is None or row.uidvalidity is None:
+                return set()
+            query = select(MessageCopyRow.uid).where(
+                MessageCopyRow.folder_id == row.id, MessageCopyRow.uidvalidity == row.uidvalidity
+            )
+            return set(session.exec(query).all())
+
+    def remove_copies(self, account: str, folder: str, uids: Iterable[int]) -> int:
+        """Forget the copies at `uids` (expunged on the server); the messages stay recorded."""
+        wanted = list(uids)
+        with self.session() as session:
+            row = _folder(session, _account_id(session, account), folder)
+            if row is None or not wanted:
+                return 0
+            result = session.exec(
+                delete(MessageCopyRow).where(
+                    col(MessageCopyRow.folder_id) == row.id,
+                    col(MessageCopyRow.uidvalidity) == row.uidvalidity,
+                    col(MessageCopyRow.uid).in_(wanted),
+                )
+            )
+            return int(result.rowcount)
+
+    def save_folder_batch(
+        self,
+        account: str,
+        folder: FolderState,
+        messages: Sequence[tuple[MessageRecord, MessageCopy]],
+    ) -> BatchOutcome:
+        """Store `messages` and their copies in `folder` and advance the folder to `folder`'s
+        state, all in one transaction: the state never runs ahead of the messages it covers.
+
+        A message already stored under the same key gets one more copy, not a second row.
+        A new UIDVALIDITY makes the folder's old copies meaningless: they are forgotten.
+        """
+        if messages and folder.uidvalidity is None:
+            raise ValueError("a batch with messages needs the folder's UIDVALIDITY")
+        now = self.clock()
+        new_messages = known_messages = new_copies = dropped = 0
+        with self.session() as session:
+            account_id = _account_id(session, account)
+            row = _folder(session, account_id, folder.name)
+            if row is None:
+                row = FolderRow(account_id=account_id, name=folder.name, role=folder.role)
+                session.add(row)
+                session.flush()
+            elif folder.uidvalidity is not None and row.uidvalidity != folder.uidvalidity:
+                dropped = _drop_stale_copies(session, row, folder.uidvalidity)
+            for record, copy in messages:
+                stored = _find_message(session, account_id, record)
+                if stored is None:
+                    stored = _message_row(account_id, record, now)
+                    session.add(stored)
+                    session.flush()
+                    new_messages += 1
+                else:
+                    _refresh(stored, record)
+                    known_messages += 1
+                assert folder.uidvalidity is not None  # checked above
+                new_copies += _put_copy(session, stored, row, folder.uidvalidity, copy)
+            _advance(row, folder)
+            session.add(row)
+        outcome = BatchOutcome(new_messages, known_messages, new_copies, dropped)
+        log.debug(
+            "folder batch saved account=%s folder=%s new=%d known=%d copies=%d dropped=%d",
+            account, folder.name, new_messages, known_messages, new_copies, dropped,
+        )  # fmt: skip
+        return outcome
+
+    # events
+
+    def record_event(
+        self,
+        kind: str,
+        message: str,
+        *,
+        account: str | None = None,
+        thread_key: str | None = None,
+        facts: Mapping[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> Event:
+        """Append one event to the log (`at` defaults to the store's clock)."""
+        moment = at if at is not None else self.clock()
+        with self.session() as session:
+            account_id = None if account is None else _account_id(session, account)
+            row = EventRow(
+                at=moment,
+                account_id=account_id,
+                thread_key=thread_key,
+                kind=kind,
+                message=message,
+                facts=dict(facts or {}),
+            )
+            session.add(row)
+        return Event(moment.astimezone(UTC), kind, message, account, thread_key, dict(facts or {}))
+
+    def events(self, thread: str | None = None, *, account: str | None = None) -> list[Event]:
+        """The log, oldest first; only `thread`'s events (and `account`'s) when given."""
+        with self.session() as session:
+            query = select(EventRow, AccountRow.name).join(
+                AccountRow, col(EventRow.account_id) == col(AccountRow.id), isouter=True
+            )
+            if thread is not None:
+                query = query.where(EventRow.thread_key == thread)
+            if account is not None:
+                query = query.where(AccountRow.name == account)
+            query = query.order_by(col(EventRow.at), col(EventRow.id))
+            return [
+                Event(row.at, row.kind, row.message, name, row.thread_key, row.facts)
+                for row, name in session.exec(query).all()
+            ]
+
+
+def _account_id(session: Session, name: str) -> int:
+    account_id = session.exec(select(AccountRow.id).where(AccountRow.name == name)).first()
+    if account_id is None:
+        raise StoreError(
+            f"the account {name!r} is not in the database; it is recorded when sync first "
+            "runs for it (check the account name)"
+        )
+    return account_id
+
+
+def _folder(session: Session, account_id: int, name: str) -> FolderRow | None:
+    query = select(FolderRow).where(FolderRow.account_id == account_id, FolderRow.name == name)
+    return session.exec(query).first()
+
+
+def _folder_state(row: FolderRow) -> FolderState:
+    return FolderState(
+        name=row.name,
+        role=row.role,  # type: ignore[arg-type]  # written only from FolderRole values
+        uidvalidity=row.uidvalidity,
+        uidnext=row.uidnext,
+        highestmodseq=row.highestmodseq,
+        message_count=row.message_count,
+        last_synced_at=row.last_synced_at,
+    )
+
+
+def _advance(row: FolderRow, folder: FolderState) -> None:
+    row.role = folder.role
+    row.uidvalidity = folder.uidvalidity
+    row.uidnext = folder.uidnext
+    row.highestmodseq = folder.highestmodseq
+    row.message_count = folder.message_count
+    row.last_synced_at = folder.last_synced_at
+
+
+def _drop_stale_copies(session: Session, row: FolderRow, uidvalidity: int) -> int:
+    result = session.exec(
+        delete(MessageCopyRow).where(
+            col(MessageCopyRow.folder_id) == row.id,
+            col(MessageCopyRow.uidvalidity) != uidvalidity,
+        )
+    )
+    log.warning(
+        "UIDVALIDITY changed folder=%s old=%s new=%s copies_forgotten=%d",
+        row.name, row.uidvalidity, uidvalidity, result.rowcount,
+    )  # fmt: skip
+    return int(result.rowcount)
+
+
+def _find_message(session: Session, account_id: int, record: MessageRecord) -> MessageRow | None:
+    query = select(MessageRow).where(MessageRow.account_id == account_id)
+    if record.gm_msgid is not None:
+        query = query.where(MessageRow.gm_msgid == record.gm_msgid)
+    else:
+        query = query.where(
+            MessageRow.message_id == record.message_id, col(MessageRow.gm_msgid).is_(None)
+        )
+    return session.exec(query).first()
+
+
+def _message_row(account_id: int, record: MessageRecord, now: datetime) -> MessageRow:
+    offset = record.date.utcoffset() if record.date is not None else None
+    return MessageRow(
+        account_id=account_id,
+        message_id=record.message_id,
+        gm_msgid=record.gm_msgid,
+        gm_thrid=record.gm_thrid,
+        thread_key=record.thread_key,
+        in_reply_to=" ".join(record.in_reply_to),
+        references=" ".join(record.references),
+        subject=record.subject,
+        from_address=record.from_address,
+        date_utc=record.date,
+        date_offset_minutes=None if offset is None else int(offset.total_seconds() // 60),
+        direction=record.direction,
+        is_auto_reply=record.is_auto_reply,
+        unparseable=record.unparseable,
+        facts=dict(record.facts),
+        first_seen_at=now,
+    )
+
+
+def _refresh(row: MessageRow, record: MessageRecord) -> None:
+    """Fill what a later copy knows and the first did not (a thread found by Gmail later)."""
+    if row.thread_key is None and record.thread_key is not None:
+        row.thread_key = record.thread_key
+    if row.gm_thrid is None and record.gm_thrid is not None:
+        row.gm_thrid = record.gm_thrid
+
+
+def _put_copy(
+    session: Session, message: MessageRow, folder: FolderRow, uidvalidity: int, copy: MessageCopy
+) -> int:
+    """Record (or refresh the flags of) one copy; 1 if it is new."""
+    query = select(MessageCopyRow).where(
+        MessageCopyRow.folder_id == folder.id,
+        MessageCopyRow.uidvalidity == uidvalidity,
+        MessageCopyRow.uid == copy.uid,
+    )
+    row = session.exec(query).first()
+    assert message.id is not None and folder.id is not None  # flushed by the caller
+    if row is None:
+        session.add(
+            MessageCopyRow(
+                message_row_id=message.id,
+                folder_id=folder.id,
+                uidvalidity=uidvalidity,
+                uid=copy.uid,
+                flags=list(copy.flags),
+                labels=list(copy.labels),
+            )
+        )
+        return 1
+    if row.message_row_id != message.id:
+        # The server reused a UID under the same UIDVALIDITY, which RFC 3501 forbids; believe
+        # the server's present answer rather than keep a copy pointing at the wrong message.
+        log.warning("UID now holds another message folder=%s uid=%d", folder.name, copy.uid)
+        row.message_row_id = message.id
+    row.flags, row.labels = list(copy.flags), list(copy.labels)
+    session.add(row)
+    return 0
+
+
+def message_date(row: MessageRow) -> datetime | None:
+    """A stored message's `Date:` with the sender's offset restored."""
+    if row.date_utc is None:
+        return None
+    offset = timedelta(minutes=row.date_offset_minutes or 0)
+    return row.date_utc.astimezone(timezone(offset))
