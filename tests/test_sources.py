@@ -84,3 +84,13 @@ def test_garbled_headers_fall_back_to_inbox(tmp_path: Path) -> None:
     [found] = read_sources([path], [OWNER])
     assert found.folder_role == "inbox"
     assert found.read_error is None
+
+
+def test_eml_file_starting_with_an_mbox_line_is_one_message(tmp_path: Path) -> None:
+    path = tmp_path / "saved.eml"
+    body = b"first paragraph\r\n\r\nFrom the desk of Dana: a body line that is not a separator\r\n"
+    path.write_bytes(
+        b"From dana@x.example Mon Nov  2 09:00:00 2026\r\n" + mail("dana@x.example", "s") + body
+    )
+    [found] = read_sources([path])
+    assert found.raw.endswith(body)

@@ -83,10 +83,13 @@ def _read_file(path: Path, owners: frozenset[str], *, explicit: bool) -> Iterato
     except OSError as exc:
         yield _unreadable(str(path), exc)
         return
-    if path.suffix.lower() in _MBOX_SUFFIXES or head.startswith(b"From "):
+    suffix = path.suffix.lower()
+    # An .eml file is one message even when it starts with an mbox "From " line; a file of
+    # another name that starts with one is an mbox.
+    if suffix in _MBOX_SUFFIXES or (suffix != ".eml" and head.startswith(b"From ")):
         yield from _read_mbox(path, owners)
         return
-    if path.suffix.lower() != ".eml" and not _HEADER_LINE.match(head):
+    if suffix != ".eml" and not _HEADER_LINE.match(head):
         if explicit:
             raise UsageError(f"{path}: not a mail file (.eml), mbox file or Maildir.")
         log.info("skipped path=%s reason=not-mail", path)
