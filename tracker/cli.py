@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -14,12 +16,16 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import Progress as RichProgress
+from rich.progress import TaskID
 from rich.table import Table
 
 from tracker import config
 from tracker.clock import parse_now, system_clock
 from tracker.errors import FollowupError, UsageError
 from tracker.scan import ScanResult, scan_document, scan_paths
+from tracker.store import open_store
+from tracker.sync import AccountReport, Progress, sync_all
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -137,6 +143,81 @@ def _print_scan(result: ScanResult) -> None:
     out.print(table)
     for problem in result.unparseable:
         out.print(f"[yellow]unparseable[/] {problem.origin}: {problem.reason}", markup=True)
+
+
+@app.command()
+def sync(
+    ctx: typer.Context,
+    once: Annotated[
+        bool, typer.Option("--once", help="One pass, then exit (what sync always does).")
+    ] = False,
+    now: NowOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Sync every account once, then group threads."""
+    del once  # a single pass is all `sync` does; the daemon (`followup run`) repeats it
+    started = time.monotonic()
+
+    def work() -> list[AccountReport]:
+        moment = _now(now)
+        settings = config.load_settings(_globals(ctx).config_path, environ=os.environ)
+        with open_store(settings.database) as store, _sync_progress() as progress:
+            return sync_all(settings, store, os.environ, now=moment, progress=progress)
+
+    reports = _run(work)
+    elapsed = round(time.monotonic() - started, 3)
+    if as_json:
+        _print_json({"accounts": [_account_json(r) for r in reports], "elapsed_s": elapsed})
+    else:
+        for report in reports:
+            if report.error:
+                out.print(f"[red]{report.name}[/]: {report.error}", markup=True)
+                continue
+            for folder in report.folders:
+                line = (
+                    f"{report.name} {folder.name}: {folder.messages} messages, "
+                    f"{folder.new} new, {folder.changed} changed, {folder.vanished} vanished"
+                )
+                out.print(line if not folder.error else f"{line} ({folder.error})", markup=False)
+    if any(r.error or any(f.error for f in r.folders) for r in reports):
+        raise typer.Exit(1)
+
+
+def _account_json(report: AccountReport) -> dict[str, object]:
+    return {
+        "name": report.name,
+        "error": report.error,
+        "folders": [
+            {
+                "name": f.name,
+                "uidvalidity": f.uidvalidity,
+                "messages": f.messages,
+                "new": f.new,
+                "changed": f.changed,
+                "vanished": f.vanished,
+                "error": f.error,
+            }
+            for f in report.folders
+        ],
+    }
+
+
+@contextmanager
+def _sync_progress() -> Iterator[Progress | None]:
+    """A progress bar on a terminal (stderr), nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with RichProgress(console=err, transient=True) as bar:
+        tasks: dict[tuple[str, str], TaskID] = {}
+
+        def update(account: str, folder: str, done: int, total: int) -> None:
+            key = (account, folder)
+            if key not in tasks:
+                tasks[key] = bar.add_task(f"{account} {folder}", total=total)
+            bar.update(tasks[key], completed=done, total=total)
+
+        yield update
 
 
 @app.command()

@@ -5,7 +5,10 @@
     ├── ConfigError          the configuration file is wrong; exit code 2
     ├── SourceError          a mail file, folder, mbox or Maildir cannot be read
     ├── StoreError           the database cannot be opened, migrated or written
-    └── MailServerError      an IMAP or SMTP server refused or dropped us
+    └── MailServerError      an IMAP or SMTP server could not be used
+        ├── ServerUnreachable    DNS, refused connection, timeout, TLS: worth retrying later
+        ├── ConnectionLost       the server dropped an established connection: retry later
+        └── LoginRefused         the server refused the credentials: the user must act
 
 Every message is one or two plain sentences saying what went wrong and what to do.
 """
@@ -62,4 +65,16 @@ class StoreError(FollowupError):
 
 
 class MailServerError(FollowupError):
+    pass
+
+
+class ServerUnreachable(MailServerError):
+    pass
+
+
+class ConnectionLost(MailServerError):
+    pass
+
+
+class LoginRefused(MailServerError):
     pass

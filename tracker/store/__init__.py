@@ -21,6 +21,8 @@ from tracker.store.records import (
     FolderState,
     MessageCopy,
     MessageRecord,
+    StoredMessage,
+    ThreadSummary,
 )
 from tracker.store.repository import Store, message_date, open_store
 
@@ -32,6 +34,8 @@ __all__ = [
     "MessageCopy",
     "MessageRecord",
     "Store",
+    "StoredMessage",
+    "ThreadSummary",
     "message_date",
     "open_store",
     "redact_url",

@@ -55,6 +55,27 @@ class MessageRecord:
 
 
 @dataclass(frozen=True)
+class StoredMessage:
+    """A stored message as the analysis passes read it back."""
+
+    message_id: str
+    gm_thrid: int | None
+    thread_key: str | None
+    facts: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ThreadSummary:
+    """What the threading pass records of one thread."""
+
+    thread_key: str
+    subject: str
+    first_message_at: datetime | None
+    last_message_at: datetime | None
+    message_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class MessageCopy:
     """One copy of a message in the folder being synced (its UIDVALIDITY is the folder's)."""
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, update
 from sqlmodel import Session, col, select
 
 from tracker.clock import Clock, system_clock
@@ -26,6 +26,7 @@ from tracker.store.models import (
     FolderRow,
     MessageCopyRow,
     MessageRow,
+    ThreadRow,
 )
 from tracker.store.records import (
     Account,
@@ -34,6 +35,8 @@ from tracker.store.records import (
     FolderState,
     MessageCopy,
     MessageRecord,
+    StoredMessage,
+    ThreadSummary,
 )
 
 log = logging.getLogger(__name__)
@@ -127,6 +130,33 @@ class Store:
             )
             return set(session.exec(query).all())
 
+    def update_copy_flags(
+        self,
+        account: str,
+        folder: str,
+        flags: Mapping[int, tuple[tuple[str, ...], tuple[str, ...]]],
+    ) -> int:
+        """Set the flags and labels of the copies at the given UIDs; returns how many changed."""
+        if not flags:
+            return 0
+        changed = 0
+        with self.session() as session:
+            row = _folder(session, _account_id(session, account), folder)
+            if row is None:
+                return 0
+            query = select(MessageCopyRow).where(
+                MessageCopyRow.folder_id == row.id,
+                MessageCopyRow.uidvalidity == row.uidvalidity,
+                col(MessageCopyRow.uid).in_(list(flags)),
+            )
+            for copy in session.exec(query).all():
+                new_flags, new_labels = (list(values) for values in flags[copy.uid])
+                if (copy.flags, copy.labels) != (new_flags, new_labels):
+                    copy.flags, copy.labels = new_flags, new_labels
+                    session.add(copy)
+                    changed += 1
+        return changed
+
     def remove_copies(self, account: str, folder: str, uids: Iterable[int]) -> int:
         """Forget the copies at `uids` (expunged on the server); the messages stay recorded."""
         wanted = list(uids)
@@ -188,6 +218,79 @@ class Store:
             account, folder.name, new_messages, known_messages, new_copies, dropped,
         )  # fmt: skip
         return outcome
+
+    # threads
+
+    def stored_messages(self, account: str) -> list[StoredMessage]:
+        """Every parseable message of `account` that still has a copy in some folder."""
+        with self.session() as session:
+            account_id = _account_id(session, account)
+            has_copy = select(MessageCopyRow.message_row_id).distinct()
+            query = select(
+                MessageRow.message_id, MessageRow.gm_thrid, MessageRow.thread_key, MessageRow.facts
+            ).where(
+                MessageRow.account_id == account_id,
+                col(MessageRow.unparseable).is_(None),
+                col(MessageRow.id).in_(has_copy),
+            )
+            return [
+                StoredMessage(message_id, gm_thrid, thread_key, facts or {})
+                for message_id, gm_thrid, thread_key, facts in session.exec(query).all()
+            ]
+
+    def save_threads(self, account: str, threads: Sequence[ThreadSummary]) -> int:
+        """Record `threads` and point their messages at them; returns how many messages moved.
+
+        Threads that no longer hold any message (merged into another) are removed.
+        """
+        moved = 0
+        with self.session() as session:
+            account_id = _account_id(session, account)
+            rows = {
+                row.thread_key: row
+                for row in session.exec(
+                    select(ThreadRow).where(ThreadRow.account_id == account_id)
+                ).all()
+            }
+            owner = {mid: t.thread_key for t in threads for mid in t.message_ids}
+            current = session.exec(
+                select(MessageRow.id, MessageRow.message_id, MessageRow.thread_key).where(
+                    MessageRow.account_id == account_id
+                )
+            ).all()
+            moves: dict[str, list[int]] = {}
+            for row_id, message_id, thread_key in current:
+                key = owner.get(message_id)
+                if key is not None and thread_key != key and row_id is not None:
+                    moves.setdefault(key, []).append(row_id)
+            for key, ids in moves.items():
+                for start in range(0, len(ids), 500):
+                    session.exec(
+                        update(MessageRow)
+                        .where(col(MessageRow.id).in_(ids[start : start + 500]))
+                        .values(thread_key=key)
+                    )
+                moved += len(ids)
+            for thread in threads:
+                row = rows.pop(thread.thread_key, None) or ThreadRow(
+                    account_id=account_id, thread_key=thread.thread_key
+                )
+                row.subject = thread.subject
+                row.first_message_at = thread.first_message_at
+                row.last_message_at = thread.last_message_at
+                session.add(row)
+            for stale in rows.values():
+                # Merged away, unless it carries the owner's decisions (stop, mute).
+                if stale.stopped_at is None and stale.muted_until is None:
+                    session.delete(stale)
+        return moved
+
+    def thread_keys(self, account: str) -> list[str]:
+        with self.session() as session:
+            query = select(ThreadRow.thread_key).where(
+                ThreadRow.account_id == _account_id(session, account)
+            )
+            return sorted(session.exec(query.order_by(col(ThreadRow.thread_key))).all())
 
     # events
 

@@ -1,0 +1,320 @@
+"""Mailbox sync against the private Dovecot: first sync, new mail, flags, expunges,
+UIDVALIDITY changes, a server killed mid-sync, copies in two folders, malformed mail."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, func, select
+
+from tests.servers import ImapAccount, PrivateDovecot, free_port
+from tracker.config import AccountSettings, Secret, Settings
+from tracker.errors import ConnectionLost, LoginRefused, ServerUnreachable
+from tracker.mail.imap import FETCH_BATCH, ImapConnection
+from tracker.store import Store, open_store
+from tracker.store.models import MessageCopyRow, MessageRow, ThreadRow
+from tracker.sync import sync_account
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def mail(
+    n: int,
+    *,
+    sender: str = "dana@northwind.example",
+    to: str = "me@followup.test",
+    subject: str | None = None,
+    reply_to: int | None = None,
+    day: int = 1,
+) -> bytes:
+    """A small message numbered `n`, dated `day` days before NOW."""
+    date = (NOW - timedelta(days=day)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    headers = [
+        f"From: {sender}",
+        f"To: {to}",
+        f"Subject: {subject or f'message {n}'}",
+        f"Date: {date}",
+        f"Message-ID: <m{n}@sync.test>",
+    ]
+    if reply_to is not None:
+        headers += [f"In-Reply-To: <m{reply_to}@sync.test>", f"References: <m{reply_to}@sync.test>"]
+    return ("\r\n".join(headers) + f"\r\n\r\nbody {n}\r\n").encode()
+
+
+def settings_for(account: ImapAccount) -> AccountSettings:
+    return Settings.model_validate(
+        {
+            "accounts": [
+                {
+                    "name": "main",
+                    "address": account.address,
+                    "password_env": "UNUSED",
+                    "imap": {"host": account.host, "port": account.port, "security": "none"},
+                    "smtp": {"host": "127.0.0.1", "port": 2525, "security": "none"},
+                }
+            ]
+        }
+    ).accounts[0]
+
+
+def connect(account: ImapAccount) -> ImapConnection:
+    return ImapConnection.connect(settings_for(account), Secret(account.password), timeout=10)
+
+
+def run_sync(account: ImapAccount, store: Store, **kwargs: object):  # type: ignore[no-untyped-def]
+    with connect(account) as imap:
+        return sync_account(imap, store, now=NOW, lookback_days=180, **kwargs)  # type: ignore[arg-type]
+
+
+def counts(store: Store) -> tuple[int, int]:
+    with store.session() as session:
+        messages = session.exec(select(func.count()).select_from(MessageRow)).one()
+        copies = session.exec(select(func.count()).select_from(MessageCopyRow)).one()
+    return messages, copies
+
+
+def stored_ids(store: Store) -> list[str]:
+    with store.session() as session:
+        return sorted(session.exec(select(MessageRow.message_id)).all())
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return open_store(f"sqlite:///{tmp_path / 'state.db'}")
+
+
+def folder_report(report, name: str):  # type: ignore[no-untyped-def]
+    [folder] = [f for f in report.folders if f.name == name]
+    return folder
+
+
+def test_first_sync_stores_both_folders_and_groups_threads(
+    imap_account: ImapAccount, store: Store
+) -> None:
+    imap_account.append("INBOX", mail(1))
+    imap_account.append("INBOX", mail(2, subject="unrelated", sender="lee@acme.example"))
+    imap_account.append(
+        "Sent",
+        mail(
+            3,
+            sender=imap_account.address,
+            to="dana@northwind.example",
+            subject="Re: message 1",
+            reply_to=1,
+        ),
+    )
+    report = run_sync(imap_account, store)
+    assert report.error is None
+    assert [(f.name, f.messages, f.new) for f in report.folders] == [
+        ("INBOX", 2, 2),
+        ("Sent", 1, 1),
+    ]
+    assert counts(store) == (3, 3)
+    with store.session() as session:
+        rows = {m.message_id: m for m in session.exec(select(MessageRow)).all()}
+        threads = session.exec(select(func.count()).select_from(ThreadRow)).one()
+    assert rows["<m3@sync.test>"].direction == "outgoing"
+    assert rows["<m1@sync.test>"].direction == "incoming"
+    assert rows["<m1@sync.test>"].thread_key == rows["<m3@sync.test>"].thread_key
+    assert rows["<m2@sync.test>"].thread_key != rows["<m1@sync.test>"].thread_key
+    assert threads == 2
+
+
+def test_new_mail_in_both_folders_then_a_no_change_pass(
+    imap_account: ImapAccount, store: Store
+) -> None:
+    imap_account.append("INBOX", mail(1))
+    run_sync(imap_account, store)
+    imap_account.append("INBOX", mail(2))
+    imap_account.append("Sent", mail(3, sender=imap_account.address))
+    report = run_sync(imap_account, store)
+    assert [(f.name, f.new) for f in report.folders] == [("INBOX", 1), ("Sent", 1)]
+    assert stored_ids(store) == ["<m1@sync.test>", "<m2@sync.test>", "<m3@sync.test>"]
+
+    quiet = run_sync(imap_account, store)
+    assert [(f.new, f.changed, f.vanished) for f in quiet.folders] == [(0, 0, 0), (0, 0, 0)]
+    # LIST, ENABLE and one SELECT per folder: nothing that grows with the mailbox.
+    assert quiet.round_trips == 2 + len(quiet.folders)
+
+
+def test_flag_changes_are_picked_up(imap_account: ImapAccount, store: Store) -> None:
+    uid = imap_account.append("INBOX", mail(1))
+    imap_account.append("INBOX", mail(2))
+    run_sync(imap_account, store)
+    client = imap_account.client()
+    client.select_folder("INBOX")
+    client.add_flags([uid], [b"\\Seen", b"followup-mute"])
+    client.logout()
+    report = run_sync(imap_account, store)
+    assert folder_report(report, "INBOX").changed == 1
+    with store.session() as session:
+        copy = session.exec(select(MessageCopyRow).where(MessageCopyRow.uid == uid)).one()
+    assert set(copy.flags) >= {"\\Seen", "followup-mute"}
+
+
+def test_expunged_messages_vanish(imap_account: ImapAccount, store: Store) -> None:
+    uids = [imap_account.append("INBOX", mail(n)) for n in range(1, 5)]
+    run_sync(imap_account, store)
+    client = imap_account.client()
+    client.select_folder("INBOX")
+    client.delete_messages([uids[1], uids[2]])
+    client.expunge()
+    client.logout()
+    imap_account.append("INBOX", mail(9))  # an arrival in the same pass must not hide it
+    report = run_sync(imap_account, store)
+    inbox = folder_report(report, "INBOX")
+    assert (inbox.new, inbox.vanished, inbox.messages) == (1, 2, 3)
+    assert store.known_uids("main", "INBOX") == {uids[0], uids[3], uids[3] + 1}
+
+
+def test_folder_recreated_with_new_uidvalidity_has_no_duplicates(
+    imap_account: ImapAccount, store: Store
+) -> None:
+    for n in (1, 2):
+        imap_account.append("Sent", mail(n, sender=imap_account.address))
+    run_sync(imap_account, store)
+    before = store.get_folder_state("main", "Sent")
+    client = imap_account.client()
+    client.delete_folder("Sent")
+    client.create_folder("Sent")
+    client.logout()
+    for n in (1, 2, 3):
+        imap_account.append("Sent", mail(n, sender=imap_account.address))
+    report = run_sync(imap_account, store)
+    after = store.get_folder_state("main", "Sent")
+    assert before is not None and after is not None
+    assert after.uidvalidity != before.uidvalidity
+    assert folder_report(report, "Sent").new == 3
+    assert counts(store) == (3, 3)
+    assert stored_ids(store) == ["<m1@sync.test>", "<m2@sync.test>", "<m3@sync.test>"]
+
+
+def test_a_message_in_inbox_and_sent_is_stored_once(
+    imap_account: ImapAccount, store: Store
+) -> None:
+    raw = mail(1, sender=imap_account.address, to=imap_account.address, subject="note to self")
+    imap_account.append("INBOX", raw)
+    imap_account.append("Sent", raw)
+    run_sync(imap_account, store)
+    assert counts(store) == (1, 2)
+
+
+def test_lookback_window_is_exact(imap_account: ImapAccount, store: Store) -> None:
+    old = NOW - timedelta(days=181)
+    inside = NOW - timedelta(days=179)
+    imap_account.append("INBOX", mail(1, day=181), date=old)
+    imap_account.append("INBOX", mail(2, day=179), date=inside)
+    run_sync(imap_account, store)
+    assert stored_ids(store) == ["<m2@sync.test>"]
+
+
+def test_malformed_mail_is_stored_as_unparseable_and_the_rest_goes_on(
+    imap_account: ImapAccount, store: Store
+) -> None:
+    imap_account.append("INBOX", b"\x00\x01garbage without any header\xff\xfe")
+    imap_account.append("INBOX", b"Subject: =?utf-8?B?broken\r\nFrom: <<<\r\n\r\n\x80\x81")
+    imap_account.append("INBOX", mail(3))
+    report = run_sync(imap_account, store)
+    assert folder_report(report, "INBOX").new == 3
+    with store.session() as session:
+        rows = session.exec(select(MessageRow).order_by(col(MessageRow.id))).all()
+    assert len(rows) == 3
+    assert rows[0].unparseable
+    assert rows[2].message_id == "<m3@sync.test>" and rows[2].unparseable is None
+
+
+def test_server_killed_mid_sync_then_resumed_stores_each_message_once(
+    dovecot: PrivateDovecot, imap_account: ImapAccount, store: Store
+) -> None:
+    total = FETCH_BATCH * 2 + 17
+    client = imap_account.client()
+    for n in range(total):
+        client.append("INBOX", mail(n), msg_time=NOW - timedelta(days=1))
+    client.logout()
+
+    def kill_after_first_batch(account: str, folder: str, done: int, of: int) -> None:
+        if done == FETCH_BATCH:
+            dovecot.kill()
+
+    try:
+        with pytest.raises(ConnectionLost):
+            run_sync(imap_account, store, progress=kill_after_first_batch)
+        partial, _ = counts(store)
+        assert partial == FETCH_BATCH  # the first batch was committed with its folder state
+    finally:
+        dovecot.restart(hard=True)
+    report = run_sync(imap_account, store)
+    assert folder_report(report, "INBOX").new == total - FETCH_BATCH
+    assert counts(store) == (total, total)
+    assert stored_ids(store) == sorted(f"<m{n}@sync.test>" for n in range(total))
+    quiet = run_sync(imap_account, store)
+    assert folder_report(quiet, "INBOX").new == 0
+
+
+def test_wrong_password_is_a_clear_login_error(imap_account: ImapAccount) -> None:
+    with pytest.raises(LoginRefused, match="refused the login") as caught:
+        ImapConnection.connect(settings_for(imap_account), Secret("not-the-password"), timeout=10)
+    assert "not-the-password" not in str(caught.value)
+
+
+def test_refused_connection_names_the_server(imap_account: ImapAccount) -> None:
+
+    settings = settings_for(imap_account).model_copy(
+        update={"imap": settings_for(imap_account).imap.model_copy(update={"port": free_port()})}
+    )
+    with pytest.raises(ServerUnreachable, match="refused the connection"):
+        ImapConnection.connect(settings, Secret("x"), timeout=5)
+
+
+def test_sync_command_prints_the_json_contract(imap_account: ImapAccount, tmp_path: Path) -> None:
+    imap_account.append("INBOX", mail(1))
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "accounts:\n"
+        "  - name: main\n"
+        f"    address: {imap_account.address}\n"
+        "    password_env: SYNC_TEST_PASSWORD\n"
+        f"    imap: {{host: 127.0.0.1, port: {imap_account.port}, security: none}}\n"
+        "    smtp: {host: 127.0.0.1, port: 2525, security: none}\n"
+        f"database: sqlite:///{tmp_path / 'state.db'}\n"
+    )
+    env = {**os.environ, "SYNC_TEST_PASSWORD": imap_account.password}
+    command = [
+        sys.executable,
+        "-m",
+        "tracker",
+        "--config",
+        str(config),
+        "sync",
+        "--once",
+        "--json",
+        "--now",
+        NOW.isoformat(),
+    ]
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert set(document) == {"accounts", "elapsed_s"}
+    [account] = document["accounts"]
+    assert account["name"] == "main"
+    inbox = account["folders"][0]
+    assert {k: inbox[k] for k in ("name", "messages", "new", "changed", "vanished")} == {
+        "name": "INBOX", "messages": 1, "new": 1, "changed": 0, "vanished": 0,
+    }  # fmt: skip
+    assert isinstance(inbox["uidvalidity"], int)
+    assert imap_account.password not in result.stdout + result.stderr
+
+    env["SYNC_TEST_PASSWORD"] = "wrong"
+    failed = subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert failed.returncode == 1
+    assert "refused the login" in json.loads(failed.stdout)["accounts"][0]["error"]

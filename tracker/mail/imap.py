@@ -1,0 +1,371 @@
+"""IMAP access for one account: connect, log in, find folders, read what understanding needs.
+
+The only module that talks IMAP. Every library error is translated here into followup's
+exception tree (`ServerUnreachable`, `ConnectionLost`, `LoginRefused`, `MailServerError`),
+with the account named and the next step said.
+
+Facts this code relies on (see DESIGN.md): imapclient 4.1 cannot `fetch("1:*")`, so UIDs are
+always explicit lists from `UID SEARCH`; a UID means something only with its folder's
+UIDVALIDITY; `SEARCH SINCE` matches whole days in the server's zone, so callers widen it.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import logging
+import socket
+import ssl
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal, TypeVar
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from tracker.config import AccountSettings, Secret
+from tracker.errors import (
+    ConnectionLost,
+    LoginRefused,
+    MailServerError,
+    ServerUnreachable,
+)
+
+log = logging.getLogger(__name__)
+
+FolderRole = Literal["inbox", "sent", "all", "other"]
+T = TypeVar("T")
+
+# The part of each message fetched: its first bytes, which hold the headers and, in nearly
+# all mail, the text and calendar parts; attachments beyond the cap are never downloaded.
+DEFAULT_BODY_CAP = 64 * 1024
+FETCH_BATCH = 250
+_GMAIL_ITEMS = ("X-GM-MSGID", "X-GM-THRID", "X-GM-LABELS")
+_SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "Sent Mail", "INBOX.Sent", "Gesendet")
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A folder followup reads, and what it is for."""
+
+    name: str
+    role: FolderRole
+
+
+@dataclass(frozen=True)
+class FolderStatus:
+    """What SELECT says of a folder: enough to tell whether anything changed since last time."""
+
+    uidvalidity: int
+    uidnext: int | None
+    exists: int
+    highestmodseq: int | None
+
+
+@dataclass(frozen=True)
+class FetchedMessage:
+    """One message as the server gave it: its first bytes and its metadata."""
+
+    uid: int
+    raw: bytes
+    size: int
+    flags: tuple[str, ...]
+    internaldate: datetime | None
+    gm_msgid: int | None = None
+    gm_thrid: int | None = None
+    labels: tuple[str, ...] = ()
+
+
+class ImapConnection:
+    """One logged-in IMAP connection of one account. Use as a context manager."""
+
+    def __init__(self, client: IMAPClient, account: AccountSettings) -> None:
+        client.normalise_times = False  # keep INTERNALDATE's offset: aware datetimes
+        self.client = client
+        self.account = account
+        self.capabilities = frozenset(
+            c.decode("ascii", "replace").upper() for c in client.capabilities()
+        )
+        self.round_trips = 0
+        self._condstore = False
+
+    # lifetime
+
+    @classmethod
+    def connect(
+        cls, account: AccountSettings, secret: Secret, *, timeout: float = 30.0
+    ) -> ImapConnection:
+        """Connect and log in as `account`; raises ServerUnreachable or LoginRefused."""
+        endpoint = account.imap
+        where = f"account {account.name!r}: the IMAP server {endpoint.host}:{endpoint.port}"
+        try:
+            client = IMAPClient(
+                endpoint.host,
+                port=endpoint.port,
+                ssl=endpoint.security == "tls",
+                ssl_context=ssl.create_default_context(),
+                timeout=timeout,
+            )
+        except socket.gaierror as exc:
+            raise ServerUnreachable(
+                f"{where} cannot be found (DNS: {exc.strerror}); check imap.host."
+            ) from None
+        except ConnectionRefusedError:
+            raise ServerUnreachable(
+                f"{where} refused the connection; check imap.port and imap.security."
+            ) from None
+        except ssl.SSLError as exc:
+            raise ServerUnreachable(_tls_problem(where, exc)) from None
+        except TimeoutError:
+            raise ServerUnreachable(f"{where} did not answer within {timeout:.0f} s.") from None
+        except (OSError, imaplib.IMAP4.error) as exc:
+            raise ServerUnreachable(f"{where} could not be reached: {exc}.") from None
+        try:
+            if endpoint.security == "starttls":
+                try:
+                    client.starttls(ssl.create_default_context())
+                except ssl.SSLError as exc:
+                    raise ServerUnreachable(_tls_problem(where, exc)) from None
+                except (IMAPClientError, imaplib.IMAP4.error) as exc:
+                    raise ServerUnreachable(
+                        f"{where} does not offer STARTTLS ({exc}); try security: tls."
+                    ) from None
+            _login(client, account, secret, where)
+            connection = cls(client, account)
+        except BaseException:
+            _close_quietly(client)
+            raise
+        log.info("imap login account=%s host=%s", account.name, endpoint.host)
+        return connection
+
+    def close(self) -> None:
+        _close_quietly(self.client)
+
+    def __enter__(self) -> ImapConnection:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # what the server offers
+
+    @property
+    def is_gmail(self) -> bool:
+        return "X-GM-EXT-1" in self.capabilities
+
+    @property
+    def has_condstore(self) -> bool:
+        return "CONDSTORE" in self.capabilities or "QRESYNC" in self.capabilities
+
+    @property
+    def has_idle(self) -> bool:
+        return "IDLE" in self.capabilities
+
+    # folders
+
+    def folders_to_sync(self) -> list[Folder]:
+        """Gmail: All Mail alone (it holds sent and received mail). Elsewhere: the inbox, the
+        Sent folder and the configured extra folders. Found by special-use flag first."""
+        listing = self._call("LIST", self.client.list_folders)
+        names = {str(name) for _flags, _delim, name in listing}
+        by_flag = {
+            flag.decode("ascii", "replace").lower(): str(name)
+            for flags, _delim, name in listing
+            for flag in flags
+        }
+        settings = self.account.folders
+        if self.is_gmail and settings.inbox is None and settings.sent is None:
+            all_mail = by_flag.get("\\all")
+            if all_mail is None:
+                raise MailServerError(
+                    f"account {self.account.name!r}: Gmail's All Mail folder is hidden from "
+                    "IMAP; show it in Gmail's settings (Labels → Show in IMAP)."
+                )
+            return [Folder(all_mail, "all"), *self._extra(names)]
+        inbox = settings.inbox or "INBOX"
+        sent = settings.sent or by_flag.get("\\sent") or _first_present(_SENT_NAMES, names)
+        if inbox not in names and inbox.upper() != "INBOX":
+            raise MailServerError(
+                f"account {self.account.name!r}: the folder {inbox!r} (folders.inbox) does "
+                "not exist on the server."
+            )
+        if sent is None or sent not in names:
+            raise MailServerError(
+                f"account {self.account.name!r}: no Sent folder found (none is flagged \\Sent "
+                "and none has a usual name); name it in folders.sent."
+            )
+        return [Folder(inbox, "inbox"), Folder(sent, "sent"), *self._extra(names)]
+
+    def _extra(self, names: set[str]) -> list[Folder]:
+        missing = [name for name in self.account.folders.extra if name not in names]
+        if missing:
+            raise MailServerError(
+                f"account {self.account.name!r}: the folder(s) {', '.join(missing)} "
+                "(folders.extra) do not exist on the server."
+            )
+        return [Folder(name, "other") for name in self.account.folders.extra]
+
+    def select(self, folder: str) -> FolderStatus:
+        """Open `folder` read-only; with CONDSTORE on, SELECT also gives HIGHESTMODSEQ."""
+        if self.has_condstore and not self._condstore:
+            if "ENABLE" in self.capabilities:
+                self._call("ENABLE", lambda: self.client.enable("CONDSTORE"))
+            self._condstore = True
+        reply = self._call("SELECT", lambda: self.client.select_folder(folder, readonly=True))
+        modseq = reply.get(b"HIGHESTMODSEQ")
+        uidnext = reply.get(b"UIDNEXT")
+        return FolderStatus(
+            uidvalidity=int(reply[b"UIDVALIDITY"]),
+            uidnext=int(uidnext) if uidnext is not None else None,
+            exists=int(reply.get(b"EXISTS", 0)),
+            highestmodseq=int(modseq) if modseq is not None and self.has_condstore else None,
+        )
+
+    # reading
+
+    def search_uids(self, *, from_uid: int = 1, since: date | None = None) -> list[int]:
+        """The UIDs of the selected folder at or above `from_uid` (and SINCE `since`)."""
+        criteria: list[Any] = ["UID", f"{from_uid}:*"]
+        if since is not None:
+            criteria += ["SINCE", since]
+        uids = self._call("UID SEARCH", lambda: self.client.search(criteria))
+        # "n:*" always matches the highest UID, even one below n: filter (RFC 3501 6.4.8).
+        return sorted(uid for uid in uids if uid >= from_uid)
+
+    def changed_since(self, modseq: int) -> list[int]:
+        """UIDs whose flags or labels changed after `modseq` (CONDSTORE `SEARCH MODSEQ`)."""
+        uids = self._call("UID SEARCH", lambda: self.client.search(["MODSEQ", str(modseq + 1)]))
+        return sorted(uids)
+
+    def fetch(
+        self, uids: Sequence[int], *, body_cap: int = DEFAULT_BODY_CAP
+    ) -> list[FetchedMessage]:
+        """Fetch `uids` (an explicit list) with the first `body_cap` bytes of each message."""
+        if not uids:
+            return []
+        items = ["FLAGS", "INTERNALDATE", "RFC822.SIZE", f"BODY.PEEK[]<0.{body_cap}>"]
+        if self.is_gmail:
+            items += _GMAIL_ITEMS
+        reply = self._call("UID FETCH", lambda: self.client.fetch(list(uids), items))
+        fetched = []
+        for uid in uids:
+            data = reply.get(uid)
+            if data is None:
+                continue  # expunged between SEARCH and FETCH
+            fetched.append(_fetched(uid, data))
+        return fetched
+
+    def flags(self, uids: Sequence[int]) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
+        """Flags and (Gmail) labels of `uids`."""
+        if not uids:
+            return {}
+        items = ["FLAGS", *(("X-GM-LABELS",) if self.is_gmail else ())]
+        reply = self._call("UID FETCH", lambda: self.client.fetch(list(uids), items))
+        return {
+            uid: (_strings(data.get(b"FLAGS", ())), _strings(data.get(b"X-GM-LABELS", ())))
+            for uid, data in reply.items()
+        }
+
+    def _call(self, what: str, action: Callable[[], T]) -> T:
+        """Run one IMAP command, translating the library's errors into ours."""
+        self.round_trips += 1
+        name = self.account.name
+        try:
+            return action()
+        except (imaplib.IMAP4.abort, OSError, EOFError) as exc:
+            raise ConnectionLost(
+                f"account {name!r}: the IMAP connection was lost during {what} ({exc}); "
+                "followup will reconnect."
+            ) from None
+        except (IMAPClientError, imaplib.IMAP4.error) as exc:
+            raise MailServerError(
+                f"account {name!r}: the IMAP server refused {what}: {_text(exc)}"
+            ) from None
+
+
+@contextmanager
+def connected(
+    account: AccountSettings, secret: Secret, *, timeout: float = 30.0
+) -> Iterator[ImapConnection]:
+    """`with connected(account, secret) as imap:` logs in and always logs out."""
+    connection = ImapConnection.connect(account, secret, timeout=timeout)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def _login(client: IMAPClient, account: AccountSettings, secret: Secret, where: str) -> None:
+    try:
+        if account.uses_oauth2:
+            client.oauth2_login(account.login, secret.reveal())
+        else:
+            client.login(account.login, secret.reveal())
+    except LoginError as exc:
+        hint = (
+            "Gmail needs an app password or OAuth2 (see the README)"
+            if account.provider == "gmail"
+            else "check the username and the password source"
+        )
+        raise LoginRefused(
+            f"{where} refused the login of {account.login!r} ({_text(exc)}); {hint}."
+        ) from None
+    except (imaplib.IMAP4.abort, OSError, EOFError) as exc:
+        raise ConnectionLost(f"{where} dropped the connection during login ({exc}).") from None
+
+
+def _tls_problem(where: str, exc: ssl.SSLError) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"{where} presented a certificate that cannot be trusted ({exc.verify_message})."
+    return (
+        f"{where} failed the TLS handshake ({exc.reason or exc}); if the server expects "
+        "STARTTLS (usually port 143), set imap.security: starttls."
+    )
+
+
+def _close_quietly(client: IMAPClient) -> None:
+    try:
+        client.logout()
+    except (IMAPClientError, imaplib.IMAP4.error, OSError, EOFError):
+        with suppress(OSError):
+            client.shutdown()
+
+
+def _first_present(candidates: Sequence[str], names: set[str]) -> str | None:
+    lowered = {name.lower(): name for name in names}
+    for candidate in candidates:
+        if candidate.lower() in lowered:
+            return lowered[candidate.lower()]
+    return None
+
+
+def _fetched(uid: int, data: dict[bytes, Any]) -> FetchedMessage:
+    raw = b""
+    for key, value in data.items():
+        if key.startswith(b"BODY[") and isinstance(value, bytes):
+            raw = value
+            break
+    internaldate = data.get(b"INTERNALDATE")
+    msgid, thrid = data.get(b"X-GM-MSGID"), data.get(b"X-GM-THRID")
+    return FetchedMessage(
+        uid=uid,
+        raw=raw,
+        size=int(data.get(b"RFC822.SIZE", len(raw))),
+        flags=_strings(data.get(b"FLAGS", ())),
+        internaldate=internaldate if isinstance(internaldate, datetime) else None,
+        gm_msgid=int(msgid) if msgid is not None else None,
+        gm_thrid=int(thrid) if thrid is not None else None,
+        labels=_strings(data.get(b"X-GM-LABELS", ())),
+    )
+
+
+def _strings(values: Sequence[Any]) -> tuple[str, ...]:
+    return tuple(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in values)
+
+
+def _text(exc: BaseException) -> str:
+    text = str(exc)
+    if text.startswith("b'") or text.startswith('b"'):
+        text = text[2:-1]
+    return text

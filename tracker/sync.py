@@ -1,0 +1,307 @@
+"""Mailbox sync: brings the store up to date with each account's folders, incrementally.
+
+Per folder, one pass:
+
+1. SELECT (one round trip) gives UIDVALIDITY, UIDNEXT, EXISTS and HIGHESTMODSEQ. When they
+   equal what the store recorded, nothing changed and the pass ends there.
+2. A new UIDVALIDITY (or a first sync) re-reads the folder inside the lookback window; the
+   store re-matches its messages by key, so nothing is stored twice.
+3. New mail: `UID SEARCH UID n:* SINCE d` from the recorded UIDNEXT, fetched in batches of
+   explicit UIDs. Each batch is stored in one transaction together with the folder state it
+   reaches, so a crash at any moment loses nothing and duplicates nothing.
+4. Flag and label changes: `SEARCH MODSEQ` (CONDSTORE) since the recorded HIGHESTMODSEQ.
+5. Expunged mail: only when EXISTS says something vanished, the folder's UIDs are listed and
+   compared with the stored ones.
+
+One broken message is stored as unparseable; one broken folder or account is reported and
+the rest goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from tracker.config import AccountSettings, Settings, resolve_password
+from tracker.errors import ConnectionLost, FollowupError, MailServerError
+from tracker.mail.imap import FETCH_BATCH, FetchedMessage, Folder, FolderStatus, ImapConnection
+from tracker.store import FolderState, MessageCopy, MessageRecord, Store, ThreadSummary
+from tracker.understand.message_json import message_from_json, message_to_json
+from tracker.understand.parse import parse_message
+from tracker.understand.threads import group_threads
+
+log = logging.getLogger(__name__)
+
+# Called as (account, folder, done, total) while a folder's new mail is fetched.
+Progress = Callable[[str, str, int, int], None]
+
+
+@dataclass(frozen=True)
+class FolderReport:
+    name: str
+    uidvalidity: int | None
+    messages: int  # in the folder on the server (EXISTS)
+    new: int  # copies stored by this pass
+    changed: int  # copies whose flags or labels changed
+    vanished: int  # copies expunged on the server
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class AccountReport:
+    name: str
+    folders: tuple[FolderReport, ...] = ()
+    error: str | None = None
+    round_trips: int = 0
+
+
+@dataclass
+class _Counts:
+    new: int = 0
+    changed: int = 0
+    vanished: int = 0
+
+
+def sync_all(
+    settings: Settings,
+    store: Store,
+    environ: Mapping[str, str],
+    *,
+    now: datetime,
+    progress: Progress | None = None,
+) -> list[AccountReport]:
+    """Sync every account; one account's failure is reported and does not stop the others."""
+    reports = []
+    for account in settings.accounts:
+        try:
+            secret = resolve_password(account, environ)
+            with ImapConnection.connect(account, secret) as imap:
+                reports.append(
+                    sync_account(
+                        imap, store, now=now, lookback_days=settings.sync.lookback_days,
+                        progress=progress,
+                    )
+                )  # fmt: skip
+        except FollowupError as exc:
+            log.error("sync failed account=%s error=%s", account.name, exc)
+            store.upsert_account(account.name, account.provider, account.address)
+            store.record_event("sync_failed", str(exc), account=account.name)
+            reports.append(AccountReport(account.name, error=str(exc)))
+    return reports
+
+
+def sync_account(
+    imap: ImapConnection,
+    store: Store,
+    *,
+    now: datetime,
+    lookback_days: int,
+    progress: Progress | None = None,
+) -> AccountReport:
+    """Sync the folders of one logged-in account."""
+    account = imap.account
+    store.upsert_account(account.name, account.provider, account.address)
+    # SINCE matches whole days in the server's zone: a day wider, filtered exactly below.
+    since = now - timedelta(days=lookback_days)
+    folders = []
+    for folder in imap.folders_to_sync():
+        try:
+            folders.append(
+                sync_folder(imap, store, folder, now=now, since=since, progress=progress)
+            )
+        except ConnectionLost:
+            raise  # the whole account is retried later, from where the store says it got
+        except MailServerError as exc:
+            log.error("folder sync failed account=%s folder=%s error=%s",
+                      account.name, folder.name, exc)  # fmt: skip
+            store.record_event("sync_failed", str(exc), account=account.name,
+                               facts={"folder": folder.name})  # fmt: skip
+            folders.append(FolderReport(folder.name, None, 0, 0, 0, 0, error=str(exc)))
+    if any(f.new or f.vanished for f in folders):
+        thread_pass(store, account)
+    return AccountReport(account.name, tuple(folders), round_trips=imap.round_trips)
+
+
+def thread_pass(store: Store, account: AccountSettings) -> int:
+    """Group the account's stored messages into threads and record them; returns the count."""
+    stored = store.stored_messages(account.name)
+    messages = [message_from_json(m.facts) for m in stored if m.facts]
+    gmail = {m.message_id: m.gm_thrid for m in stored if m.gm_thrid is not None}
+    threads = group_threads(messages, account.owner_addresses, gmail)
+    summaries = [
+        ThreadSummary(
+            thread_key=t.thread_id,
+            subject=t.messages[0].subject,
+            first_message_at=t.messages[0].date,
+            last_message_at=t.messages[-1].date,
+            message_ids=t.message_ids,
+        )
+        for t in threads
+    ]
+    moved = store.save_threads(account.name, summaries)
+    log.info("threads grouped account=%s threads=%d moved=%d", account.name, len(threads), moved)
+    return len(threads)
+
+
+def sync_folder(
+    imap: ImapConnection,
+    store: Store,
+    folder: Folder,
+    *,
+    now: datetime,
+    since: datetime,
+    progress: Progress | None = None,
+) -> FolderReport:
+    """One incremental pass over `folder` (see the module docstring)."""
+    account = imap.account
+    status = imap.select(folder.name)
+    state = store.get_folder_state(account.name, folder.name)
+    fresh = state is None or state.uidvalidity != status.uidvalidity
+    if not fresh and _unchanged(state, status):
+        return FolderReport(folder.name, status.uidvalidity, status.exists, 0, 0, 0)
+    if fresh and state is not None:
+        log.warning(
+            "UIDVALIDITY changed account=%s folder=%s old=%s new=%s: re-reading the folder",
+            account.name, folder.name, state.uidvalidity, status.uidvalidity,
+        )  # fmt: skip
+    counts = _Counts()
+    # A first sync (or one cut short before its end) reads the lookback window; later passes
+    # read everything that arrived since, whatever its date, and filter by date below.
+    initial = fresh or state is None or state.message_count is None
+    from_uid = 1 if fresh or state is None or state.uidnext is None else state.uidnext
+    previous_modseq = None if initial or state is None else state.highestmodseq
+
+    new_uids = imap.search_uids(from_uid=from_uid, since=_search_day(since) if initial else None)
+    counts.new = _fetch_new(imap, store, folder, status, new_uids, since=since, progress=progress)
+
+    if previous_modseq is not None and status.highestmodseq not in (None, previous_modseq):
+        counts.changed = _update_flags(imap, store, folder, previous_modseq, set(new_uids))
+
+    # EXISTS = before + arrived - expunged: only a shortfall makes the full UID list worth it.
+    if (
+        not initial
+        and state is not None
+        and state.message_count is not None
+        and status.exists < state.message_count + len(new_uids)
+    ):
+        counts.vanished = _remove_vanished(imap, store, folder)
+
+    final = FolderState(
+        name=folder.name,
+        role=folder.role,
+        uidvalidity=status.uidvalidity,
+        uidnext=status.uidnext if status.uidnext is not None else _next_uid(new_uids, from_uid),
+        highestmodseq=status.highestmodseq,
+        message_count=status.exists,
+        last_synced_at=now,
+    )
+    store.save_folder_batch(account.name, final, [])
+    log.info(
+        "folder synced account=%s folder=%s exists=%d new=%d changed=%d vanished=%d",
+        account.name, folder.name, status.exists, counts.new, counts.changed, counts.vanished,
+    )  # fmt: skip
+    return FolderReport(
+        folder.name, status.uidvalidity, status.exists, counts.new, counts.changed,
+        counts.vanished,
+    )  # fmt: skip
+
+
+def _unchanged(state: FolderState | None, status: FolderStatus) -> bool:
+    return (
+        state is not None
+        and state.uidnext == status.uidnext
+        and state.message_count == status.exists
+        and (status.highestmodseq is None or state.highestmodseq == status.highestmodseq)
+    )
+
+
+def _search_day(since: datetime) -> date:
+    return (since - timedelta(days=1)).date()
+
+
+def _next_uid(uids: Sequence[int], default: int) -> int:
+    return max(uids) + 1 if uids else default
+
+
+def _fetch_new(
+    imap: ImapConnection,
+    store: Store,
+    folder: Folder,
+    status: FolderStatus,
+    uids: Sequence[int],
+    *,
+    since: datetime,
+    progress: Progress | None,
+) -> int:
+    """Fetch and store `uids` in batches; returns how many copies were new."""
+    account = imap.account
+    total, stored = len(uids), 0
+    for start in range(0, total, FETCH_BATCH):
+        batch = uids[start : start + FETCH_BATCH]
+        fetched = imap.fetch(batch)
+        items = [
+            (_record(account, message), _copy(message))
+            for message in fetched
+            if message.internaldate is None or message.internaldate >= since
+        ]
+        # The folder state advances with the batch: a crash after this commit resumes at the
+        # next UID; a crash before it re-reads this batch, which the store de-duplicates.
+        batch_state = FolderState(
+            name=folder.name,
+            role=folder.role,
+            uidvalidity=status.uidvalidity,
+            uidnext=batch[-1] + 1,
+            highestmodseq=None,
+            message_count=None,
+        )
+        outcome = store.save_folder_batch(account.name, batch_state, items)
+        stored += outcome.new_copies
+        if progress is not None:
+            progress(account.name, folder.name, min(start + FETCH_BATCH, total), total)
+    return stored
+
+
+def _record(account: AccountSettings, fetched: FetchedMessage) -> MessageRecord:
+    message = parse_message(fetched.raw, account.owner_addresses)
+    sent_date = message.date or fetched.internaldate
+    return MessageRecord(
+        message_id=message.message_id,
+        direction=message.direction,
+        gm_msgid=fetched.gm_msgid,
+        gm_thrid=fetched.gm_thrid,
+        in_reply_to=message.in_reply_to,
+        references=message.references,
+        subject=message.subject,
+        from_address=message.sender.email if message.sender else "",
+        date=sent_date,
+        is_auto_reply=bool(message.auto_reply),
+        unparseable=message.unparseable,
+        facts=message_to_json(message),
+    )
+
+
+def _copy(fetched: FetchedMessage) -> MessageCopy:
+    return MessageCopy(uid=fetched.uid, flags=fetched.flags, labels=fetched.labels)
+
+
+def _update_flags(
+    imap: ImapConnection, store: Store, folder: Folder, modseq: int, just_fetched: set[int]
+) -> int:
+    account = imap.account.name
+    known = store.known_uids(account, folder.name)
+    changed = [
+        uid for uid in imap.changed_since(modseq) if uid in known and uid not in just_fetched
+    ]
+    if not changed:
+        return 0
+    flags = imap.flags(changed)
+    return store.update_copy_flags(account, folder.name, flags)
+
+
+def _remove_vanished(imap: ImapConnection, store: Store, folder: Folder) -> int:
+    account = imap.account.name
+    present = set(imap.search_uids(from_uid=1))
+    gone = store.known_uids(account, folder.name) - present
+    return store.remove_copies(account, folder.name, gone) if gone else 0
