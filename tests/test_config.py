@@ -8,6 +8,7 @@ import os
 import pickle
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -68,8 +69,9 @@ def load(tmp_path: Path, document: object, environ: Mapping[str, str] = ENV) -> 
     return load_settings(write(tmp_path, document), environ)
 
 
-def problems_of(tmp_path: Path, document: object,
-                environ: Mapping[str, str] = ENV) -> tuple[ConfigProblem, ...]:
+def problems_of(
+    tmp_path: Path, document: object, environ: Mapping[str, str] = ENV
+) -> tuple[ConfigProblem, ...]:
     with pytest.raises(ConfigError) as caught:
         load(tmp_path, document, environ)
     return caught.value.problems
@@ -125,7 +127,11 @@ def test_config_check_lists_every_problem_with_key_and_line() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "tracker", "config", "check", str(path)],
         env={**environ, "COLUMNS": "300"},
-        capture_output=True, text=True, timeout=120, check=False, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
     )
     assert result.returncode == 2
     text = path.read_text().splitlines()
@@ -174,8 +180,15 @@ def test_reference_table_has_a_row_for_every_setting() -> None:
     table = config_reference_markdown()
     rows = [line for line in table.splitlines() if line.startswith("| `")]
     keys = {row.split("`")[1] for row in rows}
-    for key in ("accounts[].imap.security", "policy.send_window.days", "policy.max_checkins",
-                "digest.token_days", "templates.directory", "database", "dry_run"):
+    for key in (
+        "accounts[].imap.security",
+        "policy.send_window.days",
+        "policy.max_checkins",
+        "digest.token_days",
+        "templates.directory",
+        "database",
+        "dry_run",
+    ):
         assert key in keys
     assert len(keys) == len(rows)
     assert "| `policy.max_checkins` | integer 0..2 | `2` |" in table
@@ -200,56 +213,145 @@ def test_example_uses_every_top_level_setting() -> None:
 
 RULES: list[tuple[str, str, object, str, str]] = [
     # (case, key set in the base config, value, key path reported, words in the message)
-    ("above two check-ins", "policy.max_checkins", 3,
-     "policy.max_checkins", "never a pest: at most 2 check-ins"),
+    (
+        "above two check-ins",
+        "policy.max_checkins",
+        3,
+        "policy.max_checkins",
+        "never a pest: at most 2 check-ins",
+    ),
     ("negative check-ins", "policy.max_checkins", -1, "policy.max_checkins", "at least 0"),
     ("wait too short", "policy.default_wait_days", 4, "policy.default_wait_days", "at least 5"),
     ("wait too long", "policy.default_wait_days", 15, "policy.default_wait_days", "at most 14"),
     ("no sends a day", "policy.max_sends_per_day", 0, "policy.max_sends_per_day", "at least 1"),
-    ("plain text to a remote IMAP host", "accounts[0].imap.security", "none",
-     "accounts[0].imap.security", "loopback"),
-    ("plain text to a remote SMTP host", "accounts[0].smtp.security", "none",
-     "accounts[0].smtp.security", "loopback"),
-    ("unknown security", "accounts[0].imap.security", "ssl",
-     "accounts[0].imap.security", "one of: tls, starttls, none"),
-    ("port in the host", "accounts[0].imap.host", "imap.example.com:993",
-     "accounts[0].imap.host", "port"),
+    (
+        "plain text to a remote IMAP host",
+        "accounts[0].imap.security",
+        "none",
+        "accounts[0].imap.security",
+        "loopback",
+    ),
+    (
+        "plain text to a remote SMTP host",
+        "accounts[0].smtp.security",
+        "none",
+        "accounts[0].smtp.security",
+        "loopback",
+    ),
+    (
+        "unknown security",
+        "accounts[0].imap.security",
+        "ssl",
+        "accounts[0].imap.security",
+        "one of: tls, starttls, none",
+    ),
+    (
+        "port in the host",
+        "accounts[0].imap.host",
+        "imap.example.com:993",
+        "accounts[0].imap.host",
+        "port",
+    ),
     ("port out of range", "accounts[0].smtp.port", 70000, "accounts[0].smtp.port", "at most"),
     ("typo at the top", "dryrun", True, "dryrun", "did you mean 'dry_run'"),
-    ("typo in an account", "accounts[0].adress", "a@b.example",
-     "accounts[0].adress", "did you mean 'address'"),
+    (
+        "typo in an account",
+        "accounts[0].adress",
+        "a@b.example",
+        "accounts[0].adress",
+        "did you mean 'address'",
+    ),
     ("inline password", "accounts[0].password", SECRET, "accounts[0].password", "password_env"),
-    ("inline token under imap", "accounts[0].imap.token", SECRET,
-     "accounts[0].imap.token", "never written in the configuration"),
-    ("two secret sources", "accounts[0].password_command", "pass show mail",
-     "accounts[0]", "more than one secret source"),
+    (
+        "inline token under imap",
+        "accounts[0].imap.token",
+        SECRET,
+        "accounts[0].imap.token",
+        "never written in the configuration",
+    ),
+    (
+        "two secret sources",
+        "accounts[0].password_command",
+        "pass show mail",
+        "accounts[0]",
+        "more than one secret source",
+    ),
     ("no secret source", "accounts[0].password_env", _DELETE, "accounts[0]", "no secret source"),
-    ("unset variable", "accounts[0].password_env", "FOLLOWUP_UNSET",
-     "accounts[0].password_env", "FOLLOWUP_UNSET is not set"),
-    ("not a variable name", "accounts[0].password_env", "my password",
-     "accounts[0].password_env", "name of an environment variable"),
-    ("missing password file", "accounts[0]", {
-        "name": "main", "address": "a@example.com", "password_file": "nope.txt",
-        "imap": {"host": "imap.example.com"}, "smtp": {"host": "smtp.example.com"},
-    }, "accounts[0].password_file", "does not exist"),
-    ("credential outside systemd", "accounts[0]", {
-        "name": "main", "address": "a@example.com", "credential": "followup-password",
-        "imap": {"host": "imap.example.com"}, "smtp": {"host": "smtp.example.com"},
-    }, "accounts[0].credential", "CREDENTIALS_DIRECTORY is not set"),
-    ("command not found", "accounts[0]", {
-        "name": "main", "address": "a@example.com",
-        "password_command": ["followup-no-such-program", "--secret"],
-        "imap": {"host": "imap.example.com"}, "smtp": {"host": "smtp.example.com"},
-    }, "accounts[0].password_command", "not found"),
-    ("empty command", "accounts[0]", {
-        "name": "main", "address": "a@example.com", "password_command": [],
-        "imap": {"host": "imap.example.com"}, "smtp": {"host": "smtp.example.com"},
-    }, "accounts[0].password_command", "command line"),
-    ("imap provider without imap", "accounts[0].imap", _DELETE,
-     "accounts[0].imap", "required"),
+    (
+        "unset variable",
+        "accounts[0].password_env",
+        "FOLLOWUP_UNSET",
+        "accounts[0].password_env",
+        "FOLLOWUP_UNSET is not set",
+    ),
+    (
+        "not a variable name",
+        "accounts[0].password_env",
+        "my password",
+        "accounts[0].password_env",
+        "name of an environment variable",
+    ),
+    (
+        "missing password file",
+        "accounts[0]",
+        {
+            "name": "main",
+            "address": "a@example.com",
+            "password_file": "nope.txt",
+            "imap": {"host": "imap.example.com"},
+            "smtp": {"host": "smtp.example.com"},
+        },
+        "accounts[0].password_file",
+        "does not exist",
+    ),
+    (
+        "credential outside systemd",
+        "accounts[0]",
+        {
+            "name": "main",
+            "address": "a@example.com",
+            "credential": "followup-password",
+            "imap": {"host": "imap.example.com"},
+            "smtp": {"host": "smtp.example.com"},
+        },
+        "accounts[0].credential",
+        "CREDENTIALS_DIRECTORY is not set",
+    ),
+    (
+        "command not found",
+        "accounts[0]",
+        {
+            "name": "main",
+            "address": "a@example.com",
+            "password_command": ["followup-no-such-program", "--secret"],
+            "imap": {"host": "imap.example.com"},
+            "smtp": {"host": "smtp.example.com"},
+        },
+        "accounts[0].password_command",
+        "not found",
+    ),
+    (
+        "empty command",
+        "accounts[0]",
+        {
+            "name": "main",
+            "address": "a@example.com",
+            "password_command": [],
+            "imap": {"host": "imap.example.com"},
+            "smtp": {"host": "smtp.example.com"},
+        },
+        "accounts[0].password_command",
+        "command line",
+    ),
+    ("imap provider without imap", "accounts[0].imap", _DELETE, "accounts[0].imap", "required"),
     ("bad address", "accounts[0].address", "alex at example", "accounts[0].address", "email"),
-    ("bad alias", "accounts[0].aliases", ["ok@example.com", "nope"],
-     "accounts[0].aliases[1]", "email"),
+    (
+        "bad alias",
+        "accounts[0].aliases",
+        ["ok@example.com", "nope"],
+        "accounts[0].aliases[1]",
+        "email",
+    ),
     ("bad account name", "accounts[0].name", "my account", "accounts[0].name", "letters"),
     ("unknown provider", "accounts[0].provider", "outlook", "accounts[0].provider", "imap, gmail"),
     ("no accounts", "accounts", [], "accounts", "must not be empty"),
@@ -257,31 +359,60 @@ RULES: list[tuple[str, str, object, str, str]] = [
     ("unknown time zone", "timezone", "Europe/Berln", "timezone", "did you mean Europe/Berlin"),
     ("unknown holiday country", "policy.holidays", "XX", "policy.holidays", "country code"),
     ("unknown subdivision", "policy.holidays", "DE-XX", "policy.holidays", "subdivision"),
-    ("window ends before it starts", "policy.send_window",
-     {"start": "16:30", "end": "09:30"}, "policy.send_window.end", "later than start (16:30)"),
-    ("backward day range", "policy.send_window.days", "fri-mon",
-     "policy.send_window.days", "forward"),
-    ("unknown day", "policy.send_window.days", ["mon", "funday"],
-     "policy.send_window.days", "days are mon"),
+    (
+        "window ends before it starts",
+        "policy.send_window",
+        {"start": "16:30", "end": "09:30"},
+        "policy.send_window.end",
+        "later than start (16:30)",
+    ),
+    (
+        "backward day range",
+        "policy.send_window.days",
+        "fri-mon",
+        "policy.send_window.days",
+        "forward",
+    ),
+    (
+        "unknown day",
+        "policy.send_window.days",
+        ["mon", "funday"],
+        "policy.send_window.days",
+        "days are mon",
+    ),
     ("time as a number", "digest.at", 8, "digest.at", '"HH:MM"'),
     ("time out of range", "digest.at", "25:00", "digest.at", '"HH:MM"'),
-    ("digest from an unknown account", "digest.account", "other",
-     "digest.account", "no account named 'other'"),
+    (
+        "digest from an unknown account",
+        "digest.account",
+        "other",
+        "digest.account",
+        "no account named 'other'",
+    ),
     ("digest to a non-address", "digest.to", "me", "digest.to", "email"),
     ("token days zero", "digest.token_days", 0, "digest.token_days", "at least 1"),
     ("database not a URL", "database", "not a url", "database", "SQLAlchemy URL"),
-    ("missing template folder", "templates.directory", "no-such-templates",
-     "templates.directory", "does not exist"),
+    (
+        "missing template folder",
+        "templates.directory",
+        "no-such-templates",
+        "templates.directory",
+        "does not exist",
+    ),
     ("dry run not a bool", "dry_run", "maybe", "dry_run", "true or false"),
     ("unknown log level", "log_level", "loud", "log_level", "DEBUG, INFO, WARNING, ERROR"),
     ("section not a mapping", "policy", [1, 2], "policy", "mapping"),
 ]
 
 
-@pytest.mark.parametrize(("key", "value", "reported", "words"),
-                         [case[1:] for case in RULES], ids=[case[0] for case in RULES])
-def test_validation_rule(tmp_path: Path, key: str, value: object, reported: str,
-                         words: str) -> None:
+@pytest.mark.parametrize(
+    ("key", "value", "reported", "words"),
+    [case[1:] for case in RULES],
+    ids=[case[0] for case in RULES],
+)
+def test_validation_rule(
+    tmp_path: Path, key: str, value: object, reported: str, words: str
+) -> None:
     problems = problems_of(tmp_path, setting(base_config(), key, value))
     assert [p.key for p in problems] == [reported], problems
     assert words in problems[0].message
@@ -298,42 +429,105 @@ def test_duplicate_account_names_point_at_the_second(tmp_path: Path) -> None:
 
 
 ACCEPTED: list[tuple[str, str, object, Callable[[Settings], object], object]] = [
-    ("localhost in plain text", "accounts[0].imap",
-     {"host": "localhost", "security": "none"}, lambda s: s.accounts[0].imap.port, 143),
-    ("127.0.0.1 in plain text", "accounts[0].smtp",
-     {"host": "127.0.0.1", "security": "none"}, lambda s: s.accounts[0].smtp.port, 587),
-    ("::1 in plain text", "accounts[0].imap",
-     {"host": "::1", "security": "none"}, lambda s: s.accounts[0].imap.security, "none"),
-    ("imap starttls port", "accounts[0].imap", {"host": "mx.example", "security": "starttls"},
-     lambda s: s.accounts[0].imap.port, 143),
-    ("smtp starttls port", "accounts[0].smtp", {"host": "mx.example", "security": "starttls"},
-     lambda s: s.accounts[0].smtp.port, 587),
-    ("explicit port wins", "accounts[0].smtp", {"host": "mx.example", "port": 2525},
-     lambda s: s.accounts[0].smtp.port, 2525),
+    (
+        "localhost in plain text",
+        "accounts[0].imap",
+        {"host": "localhost", "security": "none"},
+        lambda s: s.accounts[0].imap.port,
+        143,
+    ),
+    (
+        "127.0.0.1 in plain text",
+        "accounts[0].smtp",
+        {"host": "127.0.0.1", "security": "none"},
+        lambda s: s.accounts[0].smtp.port,
+        587,
+    ),
+    (
+        "::1 in plain text",
+        "accounts[0].imap",
+        {"host": "::1", "security": "none"},
+        lambda s: s.accounts[0].imap.security,
+        "none",
+    ),
+    (
+        "imap starttls port",
+        "accounts[0].imap",
+        {"host": "mx.example", "security": "starttls"},
+        lambda s: s.accounts[0].imap.port,
+        143,
+    ),
+    (
+        "smtp starttls port",
+        "accounts[0].smtp",
+        {"host": "mx.example", "security": "starttls"},
+        lambda s: s.accounts[0].smtp.port,
+        587,
+    ),
+    (
+        "explicit port wins",
+        "accounts[0].smtp",
+        {"host": "mx.example", "port": 2525},
+        lambda s: s.accounts[0].smtp.port,
+        2525,
+    ),
     ("two check-ins", "policy.max_checkins", 2, lambda s: s.policy.max_checkins, 2),
     ("no check-ins", "policy.max_checkins", 0, lambda s: s.policy.max_checkins, 0),
-    ("days as text list", "policy.send_window.days", "mon,wed, fri",
-     lambda s: s.policy.send_window.days, ("mon", "wed", "fri")),
-    ("days mixing ranges", "policy.send_window.days", ["sat", "mon-wed"],
-     lambda s: s.policy.send_window.weekdays, frozenset({0, 1, 2, 5})),
-    ("full day names", "policy.send_window.days", "Monday-Friday",
-     lambda s: s.policy.send_window.weekdays, frozenset(range(5))),
-    ("holiday subdivision", "policy.holidays", "de-by",
-     lambda s: (s.policy.holiday_country, s.policy.holiday_subdivision), ("DE", "BY")),
+    (
+        "days as text list",
+        "policy.send_window.days",
+        "mon,wed, fri",
+        lambda s: s.policy.send_window.days,
+        ("mon", "wed", "fri"),
+    ),
+    (
+        "days mixing ranges",
+        "policy.send_window.days",
+        ["sat", "mon-wed"],
+        lambda s: s.policy.send_window.weekdays,
+        frozenset({0, 1, 2, 5}),
+    ),
+    (
+        "full day names",
+        "policy.send_window.days",
+        "Monday-Friday",
+        lambda s: s.policy.send_window.weekdays,
+        frozenset(range(5)),
+    ),
+    (
+        "holiday subdivision",
+        "policy.holidays",
+        "de-by",
+        lambda s: (s.policy.holiday_country, s.policy.holiday_subdivision),
+        ("DE", "BY"),
+    ),
     ("no holidays", "policy.holidays", None, lambda s: s.policy.holidays, None),
-    ("alias as one string", "accounts[0].aliases", "alex@alias.example",
-     lambda s: s.accounts[0].owner_addresses,
-     frozenset({"alex@example.com", "alex@alias.example"})),
+    (
+        "alias as one string",
+        "accounts[0].aliases",
+        "alex@alias.example",
+        lambda s: s.accounts[0].owner_addresses,
+        frozenset({"alex@example.com", "alex@alias.example"}),
+    ),
     ("log level any case", "log_level", "debug", lambda s: s.log_level, "DEBUG"),
-    ("postgres database", "database", "postgresql+psycopg://alex@db/followup",
-     lambda s: s.database, "postgresql+psycopg://alex@db/followup"),
+    (
+        "postgres database",
+        "database",
+        "postgresql+psycopg://alex@db/followup",
+        lambda s: s.database,
+        "postgresql+psycopg://alex@db/followup",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("key", "value", "read", "expected"),
-                         [case[1:] for case in ACCEPTED], ids=[case[0] for case in ACCEPTED])
-def test_accepted_value(tmp_path: Path, key: str, value: object,
-                        read: Callable[[Settings], object], expected: object) -> None:
+@pytest.mark.parametrize(
+    ("key", "value", "read", "expected"),
+    [case[1:] for case in ACCEPTED],
+    ids=[case[0] for case in ACCEPTED],
+)
+def test_accepted_value(
+    tmp_path: Path, key: str, value: object, read: Callable[[Settings], object], expected: object
+) -> None:
     assert read(load(tmp_path, setting(base_config(), key, value))) == expected
 
 
@@ -345,7 +539,9 @@ def test_yaml_is_read_as_yaml_1_2(tmp_path: Path) -> None:
     settings = load(tmp_path, text)
     assert settings.policy.holidays == "NO"
     assert (settings.policy.send_window.start, settings.policy.send_window.end) == (
-        time(9, 30), time(16, 30))
+        time(9, 30),
+        time(16, 30),
+    )
 
 
 def test_all_problems_are_reported_at_once_in_line_order(tmp_path: Path) -> None:
@@ -355,7 +551,11 @@ def test_all_problems_are_reported_at_once_in_line_order(tmp_path: Path) -> None
     document = setting(document, "sync.lookback_dayz", 30)
     problems = problems_of(tmp_path, document)
     assert {p.key for p in problems} == {
-        "accounts[0].imap.security", "policy.max_checkins", "timezone", "sync.lookback_dayz"}
+        "accounts[0].imap.security",
+        "policy.max_checkins",
+        "timezone",
+        "sync.lookback_dayz",
+    }
     lines = [p.line or 0 for p in problems]
     assert lines == sorted(lines)
 
@@ -412,10 +612,14 @@ FILE_PROBLEMS: list[tuple[str, str | bytes | None, int | None, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("content", "line", "words"), [case[1:] for case in FILE_PROBLEMS],
-                         ids=[case[0] for case in FILE_PROBLEMS])
-def test_file_problem(tmp_path: Path, content: str | bytes | None, line: int | None,
-                      words: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "line", "words"),
+    [case[1:] for case in FILE_PROBLEMS],
+    ids=[case[0] for case in FILE_PROBLEMS],
+)
+def test_file_problem(
+    tmp_path: Path, content: str | bytes | None, line: int | None, words: str
+) -> None:
     path = tmp_path / "config.yaml"
     if isinstance(content, bytes):
         path.write_bytes(content)
@@ -433,12 +637,20 @@ def test_a_folder_is_not_a_config_file(tmp_path: Path) -> None:
         load_settings(tmp_path, ENV)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
 def test_an_unreadable_file(tmp_path: Path) -> None:
     path = write(tmp_path, base_config())
     path.chmod(0)
-    with pytest.raises(ConfigError, match="permission denied"):
-        load_settings(path, ENV)
+    command = [sys.executable, "-m", "tracker", "config", "check", str(path)]
+    if os.geteuid() == 0:
+        # Root reads any file; without its capabilities it meets the permissions like a user.
+        setpriv = shutil.which("setpriv")
+        assert setpriv is not None, "setpriv (util-linux) is needed to test as root"
+        command = [setpriv, "--bounding-set=-all", "--inh-caps=-all", *command]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False,
+                          env={**os.environ, **ENV, "COLUMNS": "300"})  # fmt: skip
+    assert done.returncode == 2
+    assert "permission denied" in done.stderr
+    assert str(path) in done.stderr
 
 
 # --------------------------------------------------------------------------- defaults
@@ -448,9 +660,15 @@ def test_gmail_needs_no_servers() -> None:
     settings = load_settings(DATA / "minimal_gmail.yaml", ENV)
     (account,) = settings.accounts
     assert (account.imap.host, account.imap.port, account.imap.security) == (
-        "imap.gmail.com", 993, "tls")
+        "imap.gmail.com",
+        993,
+        "tls",
+    )
     assert (account.smtp.host, account.smtp.port, account.smtp.security) == (
-        "smtp.gmail.com", 465, "tls")
+        "smtp.gmail.com",
+        465,
+        "tls",
+    )
     assert account.login == "alex@gmail.com"
     assert account.mute_keyword == "followup-mute"
     assert account.folders.inbox is None and account.folders.extra == ()
@@ -466,12 +684,22 @@ def test_other_defaults(tmp_path: Path) -> None:
     assert settings.digest.to == settings.digest_to == "alex@example.com"
     assert settings.digest_account.name == "main"
     assert (settings.digest.at, settings.digest.confirmations, settings.digest.token_days) == (
-        time(8, 30), True, 7)
+        time(8, 30),
+        True,
+        7,
+    )
     policy = settings.policy
-    assert (policy.max_checkins, policy.default_wait_days, policy.second_wait_days,
-            policy.grace_business_days, policy.panel_extra_business_days,
-            policy.thank_you_after_hours, policy.moved_on_after_days,
-            policy.max_sends_per_day, policy.holidays) == (2, 7, 7, 1, 2, 24, 14, 5, None)
+    assert (
+        policy.max_checkins,
+        policy.default_wait_days,
+        policy.second_wait_days,
+        policy.grace_business_days,
+        policy.panel_extra_business_days,
+        policy.thank_you_after_hours,
+        policy.moved_on_after_days,
+        policy.max_sends_per_day,
+        policy.holidays,
+    ) == (2, 7, 7, 1, 2, 24, 14, 5, None)
     assert policy.send_window.weekdays == frozenset(range(5))
     assert (policy.send_window.start, policy.send_window.end) == (time(9, 30), time(16, 30))
     assert (settings.sync.lookback_days, settings.sync.interval_minutes) == (180, 5)
@@ -492,29 +720,51 @@ def test_settings_are_immutable(tmp_path: Path) -> None:
 
 def test_model_works_without_a_file() -> None:
     # Other modules' tests build settings directly; no environment is checked then.
-    settings = Settings.model_validate({"accounts": [{
-        "name": "t", "provider": "gmail", "address": "t@example.com",
-        "password_env": "NOT_SET_ANYWHERE"}]})
+    settings = Settings.model_validate(
+        {
+            "accounts": [
+                {
+                    "name": "t",
+                    "provider": "gmail",
+                    "address": "t@example.com",
+                    "password_env": "NOT_SET_ANYWHERE",
+                }
+            ]
+        }
+    )
     assert settings.account("t").imap.host == "imap.gmail.com"
     with pytest.raises(KeyError):
         settings.account("other")
 
 
 DATABASE_URLS = [
-    ("systemd", {"STATE_DIRECTORY": "/var/lib/followup", "XDG_STATE_HOME": "/x"},
-     "sqlite:////var/lib/followup/state.db"),
-    ("systemd, several", {"STATE_DIRECTORY": "/var/lib/followup:/var/lib/other"},
-     "sqlite:////var/lib/followup/state.db"),
-    ("xdg", {"XDG_STATE_HOME": "/home/alex/.state"},
-     "sqlite:////home/alex/.state/followup/state.db"),
-    ("relative xdg is ignored", {"XDG_STATE_HOME": "state"},
-     "sqlite:////home/alex/.local/state/followup/state.db"),
+    (
+        "systemd",
+        {"STATE_DIRECTORY": "/var/lib/followup", "XDG_STATE_HOME": "/x"},
+        "sqlite:////var/lib/followup/state.db",
+    ),
+    (
+        "systemd, several",
+        {"STATE_DIRECTORY": "/var/lib/followup:/var/lib/other"},
+        "sqlite:////var/lib/followup/state.db",
+    ),
+    (
+        "xdg",
+        {"XDG_STATE_HOME": "/home/alex/.state"},
+        "sqlite:////home/alex/.state/followup/state.db",
+    ),
+    (
+        "relative xdg is ignored",
+        {"XDG_STATE_HOME": "state"},
+        "sqlite:////home/alex/.local/state/followup/state.db",
+    ),
     ("home", {}, "sqlite:////home/alex/.local/state/followup/state.db"),
 ]
 
 
-@pytest.mark.parametrize(("environ", "url"), [c[1:] for c in DATABASE_URLS],
-                         ids=[c[0] for c in DATABASE_URLS])
+@pytest.mark.parametrize(
+    ("environ", "url"), [c[1:] for c in DATABASE_URLS], ids=[c[0] for c in DATABASE_URLS]
+)
 def test_default_database_url(environ: dict[str, str], url: str) -> None:
     assert default_database_url({"HOME": "/home/alex", **environ}) == url
 
@@ -525,15 +775,19 @@ def test_database_default_follows_the_environment_given(tmp_path: Path) -> None:
 
 
 CONFIG_PATHS = [
-    ("explicit", {"FOLLOWUP_CONFIG": "/etc/followup.yaml", "XDG_CONFIG_HOME": "/x"},
-     "/etc/followup.yaml"),
+    (
+        "explicit",
+        {"FOLLOWUP_CONFIG": "/etc/followup.yaml", "XDG_CONFIG_HOME": "/x"},
+        "/etc/followup.yaml",
+    ),
     ("xdg", {"XDG_CONFIG_HOME": "/home/alex/.cfg"}, "/home/alex/.cfg/followup/config.yaml"),
     ("home", {}, "/home/alex/.config/followup/config.yaml"),
 ]
 
 
-@pytest.mark.parametrize(("environ", "path"), [c[1:] for c in CONFIG_PATHS],
-                         ids=[c[0] for c in CONFIG_PATHS])
+@pytest.mark.parametrize(
+    ("environ", "path"), [c[1:] for c in CONFIG_PATHS], ids=[c[0] for c in CONFIG_PATHS]
+)
 def test_default_config_path(environ: dict[str, str], path: str) -> None:
     assert default_config_path({"HOME": "/home/alex", **environ}) == Path(path)
 
@@ -553,8 +807,9 @@ def test_relative_paths_are_read_from_the_config_folder(tmp_path: Path) -> None:
 
 
 def account_with(**source: object) -> AccountSettings:
-    return AccountSettings.model_validate({
-        "name": "main", "provider": "gmail", "address": "alex@example.com", **source})
+    return AccountSettings.model_validate(
+        {"name": "main", "provider": "gmail", "address": "alex@example.com", **source}
+    )
 
 
 def test_secret_from_env() -> None:
@@ -618,23 +873,36 @@ def test_oauth2_token_file(tmp_path: Path, content: str) -> None:
 
 SECRET_FAILURES: list[tuple[str, dict[str, object], str]] = [
     ("unset variable", {"password_env": "FOLLOWUP_UNSET"}, "FOLLOWUP_UNSET is not set"),
-    ("failing command that prints the secret",
-     {"password_command": [sys.executable, "-c",
-                           f"import sys; print({SECRET!r}); print({SECRET!r}, file=sys.stderr);"
-                           " sys.exit(3)"]},
-     "exit status 3"),
+    (
+        "failing command that prints the secret",
+        {
+            "password_command": [
+                sys.executable,
+                "-c",
+                f"import sys; print({SECRET!r}); print({SECRET!r}, file=sys.stderr); sys.exit(3)",
+            ]
+        },
+        "exit status 3",
+    ),
     ("shell command that fails", {"password_command": f"echo {SECRET}; exit 1"}, "exit status 1"),
     ("command printing nothing", {"password_command": [sys.executable, "-c", "pass"]}, "nothing"),
-    ("program not found", {"password_command": ["/nonexistent/followup-pass", SECRET]},
-     "could not be started"),
+    (
+        "program not found",
+        {"password_command": ["/nonexistent/followup-pass", SECRET]},
+        "could not be started",
+    ),
     ("missing file", {"password_file": "/nonexistent/followup-password"}, "does not exist"),
-    ("credential outside systemd", {"credential": "followup-password"},
-     "CREDENTIALS_DIRECTORY is not set"),
+    (
+        "credential outside systemd",
+        {"credential": "followup-password"},
+        "CREDENTIALS_DIRECTORY is not set",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("source", "words"), [c[1:] for c in SECRET_FAILURES],
-                         ids=[c[0] for c in SECRET_FAILURES])
+@pytest.mark.parametrize(
+    ("source", "words"), [c[1:] for c in SECRET_FAILURES], ids=[c[0] for c in SECRET_FAILURES]
+)
 def test_secret_failures_are_clear_and_quiet(source: dict[str, object], words: str) -> None:
     with pytest.raises(SecretUnavailable) as caught:
         resolve_password(account_with(**source), ENV)
@@ -656,7 +924,7 @@ def test_a_secret_never_shows_itself() -> None:
     secret = Secret(SECRET)
     assert SECRET not in repr(secret)
     assert SECRET not in str(secret)
-    assert SECRET not in f"{secret} {secret!r} {[secret]} {({'password': secret})}"
+    assert SECRET not in f"{secret} {secret!r} {[secret]} { ({'password': secret}) }"
     assert secret == Secret(SECRET) and secret != Secret("other")
     with pytest.raises(TypeError):
         pickle.dumps(secret)

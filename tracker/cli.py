@@ -62,6 +62,7 @@ def _root(
             "--config",
             help="The YAML configuration (default: $FOLLOWUP_CONFIG, "
             "then ~/.config/followup/config.yaml).",
+            readable=False,
         ),
     ] = None,
 ) -> None:
@@ -102,7 +103,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON documen
 @app.command()
 def scan(
     paths: Annotated[
-        list[Path], typer.Argument(help=".eml files, folders of them, mbox files or Maildirs.")
+        list[Path],
+        typer.Argument(help=".eml files, folders of them, mbox files or Maildirs.", readable=False),
     ],
     me: Annotated[
         list[str] | None,
@@ -243,7 +245,8 @@ def demo() -> None:
 def config_check(
     ctx: typer.Context,
     path: Annotated[
-        Path | None, typer.Argument(help="The file to check (default: the --config file).")
+        Path | None,
+        typer.Argument(help="The file to check (default: the --config file).", readable=False),
     ] = None,
 ) -> None:
     """Validate a configuration file and list every problem in it."""

@@ -6,9 +6,9 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, delete, update
+from sqlalchemy import Engine, delete, insert, update
 from sqlmodel import Session, col, select
 
 from tracker.clock import Clock, system_clock
@@ -40,6 +40,7 @@ from tracker.store.records import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def open_store(url: str, *, clock: Clock = system_clock) -> Store:
@@ -198,18 +199,17 @@ class Store:
                 session.flush()
             elif folder.uidvalidity is not None and row.uidvalidity != folder.uidvalidity:
                 dropped = _drop_stale_copies(session, row, folder.uidvalidity)
-            for record, copy in messages:
-                stored = _find_message(session, account_id, record)
-                if stored is None:
-                    stored = _message_row(account_id, record, now)
-                    session.add(stored)
-                    session.flush()
-                    new_messages += 1
-                else:
-                    _refresh(stored, record)
-                    known_messages += 1
-                assert folder.uidvalidity is not None  # checked above
-                new_copies += _put_copy(session, stored, row, folder.uidvalidity, copy)
+            if messages:
+                assert folder.uidvalidity is not None and row.id is not None  # checked above
+                ids, new_messages, known_messages = _store_messages(
+                    session, account_id, [record for record, _ in messages], now
+                )
+                new_copies = _store_copies(
+                    session,
+                    row.id,
+                    folder.uidvalidity,
+                    [(ids[i], c) for i, (_, c) in enumerate(messages)],
+                )
             _advance(row, folder)
             session.add(row)
         outcome = BatchOutcome(new_messages, known_messages, new_copies, dropped)
@@ -386,78 +386,134 @@ def _drop_stale_copies(session: Session, row: FolderRow, uidvalidity: int) -> in
     return int(result.rowcount)
 
 
-def _find_message(session: Session, account_id: int, record: MessageRecord) -> MessageRow | None:
-    query = select(MessageRow).where(MessageRow.account_id == account_id)
-    if record.gm_msgid is not None:
-        query = query.where(MessageRow.gm_msgid == record.gm_msgid)
-    else:
-        query = query.where(
-            MessageRow.message_id == record.message_id, col(MessageRow.gm_msgid).is_(None)
+def _key(record: MessageRecord) -> tuple[str, object]:
+    return ("gm", record.gm_msgid) if record.gm_msgid is not None else ("id", record.message_id)
+
+
+def _store_messages(
+    session: Session, account_id: int, records: Sequence[MessageRecord], now: datetime
+) -> tuple[list[int], int, int]:
+    """Insert the records not stored yet (by key) in one statement; the row id of each record,
+    and how many were new and known. Set-based: a batch costs a few statements, not one each."""
+    table = MessageRow.__table__  # type: ignore[attr-defined]
+    by_key: dict[tuple[str, object], int] = {}
+    gm_ids = [r.gm_msgid for r in records if r.gm_msgid is not None]
+    plain_ids = [r.message_id for r in records if r.gm_msgid is None]
+    for gm_chunk in _chunks(gm_ids):
+        gm_query = select(MessageRow.id, MessageRow.gm_msgid).where(
+            MessageRow.account_id == account_id, col(MessageRow.gm_msgid).in_(gm_chunk)
         )
-    return session.exec(query).first()
+        for row_id, gm in session.exec(gm_query).all():
+            assert row_id is not None
+            by_key[("gm", gm)] = row_id
+    for id_chunk in _chunks(plain_ids):
+        id_query = select(MessageRow.id, MessageRow.message_id).where(
+            MessageRow.account_id == account_id,
+            col(MessageRow.gm_msgid).is_(None),
+            col(MessageRow.message_id).in_(id_chunk),
+        )
+        for row_id, message_id in session.exec(id_query).all():
+            assert row_id is not None
+            by_key[("id", message_id)] = row_id
+    known = set(by_key)
+    fresh: dict[tuple[str, object], MessageRecord] = {}
+    for record in records:
+        key = _key(record)
+        if key in known:
+            _refresh(session, by_key[key], record)
+        else:
+            fresh.setdefault(key, record)
+    if fresh:
+        rows = [_message_values(account_id, record, now) for record in fresh.values()]
+        inserted = session.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+        ).all()
+        by_key.update(zip(fresh, (row_id for (row_id,) in inserted), strict=True))
+    known_count = sum(1 for record in records if _key(record) in known)
+    return [by_key[_key(r)] for r in records], len(fresh), known_count
 
 
-def _message_row(account_id: int, record: MessageRecord, now: datetime) -> MessageRow:
+def _store_copies(
+    session: Session, folder_id: int, uidvalidity: int, copies: Sequence[tuple[int, MessageCopy]]
+) -> int:
+    """Insert the new copies and refresh the known ones; returns how many were new."""
+    table = MessageCopyRow.__table__  # type: ignore[attr-defined]
+    uids = [copy.uid for _, copy in copies]
+    existing: dict[int, tuple[int, int]] = {}  # uid -> (copy row id, message row id)
+    for chunk in _chunks(uids):
+        query = select(MessageCopyRow.id, MessageCopyRow.uid, MessageCopyRow.message_row_id).where(
+            MessageCopyRow.folder_id == folder_id,
+            MessageCopyRow.uidvalidity == uidvalidity,
+            col(MessageCopyRow.uid).in_(chunk),
+        )
+        existing.update((uid, (cid, mid)) for cid, uid, mid in session.exec(query).all() if cid)
+    new_rows: dict[int, dict[str, object]] = {}
+    for message_row_id, copy in copies:
+        if copy.uid in existing:
+            copy_id, stored_message = existing[copy.uid]
+            if stored_message != message_row_id:
+                # The server reused a UID under the same UIDVALIDITY, which RFC 3501 forbids;
+                # believe its present answer rather than keep a copy of the wrong message.
+                log.warning("UID now holds another message uid=%d", copy.uid)
+            session.execute(
+                update(table)
+                .where(table.c.id == copy_id)
+                .values(
+                    message_row_id=message_row_id, flags=list(copy.flags), labels=list(copy.labels)
+                )
+            )
+            continue
+        new_rows[copy.uid] = {
+            "message_row_id": message_row_id,
+            "folder_id": folder_id,
+            "uidvalidity": uidvalidity,
+            "uid": copy.uid,
+            "flags": list(copy.flags),
+            "labels": list(copy.labels),
+        }
+    if new_rows:
+        session.execute(insert(table), list(new_rows.values()))
+    return len(new_rows)
+
+
+def _chunks(values: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _message_values(account_id: int, record: MessageRecord, now: datetime) -> dict[str, Any]:
     offset = record.date.utcoffset() if record.date is not None else None
-    return MessageRow(
-        account_id=account_id,
-        message_id=record.message_id,
-        gm_msgid=record.gm_msgid,
-        gm_thrid=record.gm_thrid,
-        thread_key=record.thread_key,
-        in_reply_to=" ".join(record.in_reply_to),
-        references=" ".join(record.references),
-        subject=record.subject,
-        from_address=record.from_address,
-        date_utc=record.date,
-        date_offset_minutes=None if offset is None else int(offset.total_seconds() // 60),
-        direction=record.direction,
-        is_auto_reply=record.is_auto_reply,
-        unparseable=record.unparseable,
-        facts=dict(record.facts),
-        first_seen_at=now,
-    )
+    return {
+        "account_id": account_id,
+        "message_id": record.message_id,
+        "gm_msgid": record.gm_msgid,
+        "gm_thrid": record.gm_thrid,
+        "thread_key": record.thread_key,
+        "in_reply_to": " ".join(record.in_reply_to),
+        "references": " ".join(record.references),
+        "subject": record.subject,
+        "from_address": record.from_address,
+        "date_utc": record.date,
+        "date_offset_minutes": None if offset is None else int(offset.total_seconds() // 60),
+        "direction": record.direction,
+        "is_auto_reply": record.is_auto_reply,
+        "unparseable": record.unparseable,
+        "facts": dict(record.facts),
+        "first_seen_at": now,
+    }
 
 
-def _refresh(row: MessageRow, record: MessageRecord) -> None:
+def _refresh(session: Session, row_id: int, record: MessageRecord) -> None:
     """Fill what a later copy knows and the first did not (a thread found by Gmail later)."""
+    if record.thread_key is None and record.gm_thrid is None:
+        return
+    row = session.get(MessageRow, row_id)
+    assert row is not None
     if row.thread_key is None and record.thread_key is not None:
         row.thread_key = record.thread_key
     if row.gm_thrid is None and record.gm_thrid is not None:
         row.gm_thrid = record.gm_thrid
-
-
-def _put_copy(
-    session: Session, message: MessageRow, folder: FolderRow, uidvalidity: int, copy: MessageCopy
-) -> int:
-    """Record (or refresh the flags of) one copy; 1 if it is new."""
-    query = select(MessageCopyRow).where(
-        MessageCopyRow.folder_id == folder.id,
-        MessageCopyRow.uidvalidity == uidvalidity,
-        MessageCopyRow.uid == copy.uid,
-    )
-    row = session.exec(query).first()
-    assert message.id is not None and folder.id is not None  # flushed by the caller
-    if row is None:
-        session.add(
-            MessageCopyRow(
-                message_row_id=message.id,
-                folder_id=folder.id,
-                uidvalidity=uidvalidity,
-                uid=copy.uid,
-                flags=list(copy.flags),
-                labels=list(copy.labels),
-            )
-        )
-        return 1
-    if row.message_row_id != message.id:
-        # The server reused a UID under the same UIDVALIDITY, which RFC 3501 forbids; believe
-        # the server's present answer rather than keep a copy pointing at the wrong message.
-        log.warning("UID now holds another message folder=%s uid=%d", folder.name, copy.uid)
-        row.message_row_id = message.id
-    row.flags, row.labels = list(copy.flags), list(copy.labels)
     session.add(row)
-    return 0
 
 
 def message_date(row: MessageRow) -> datetime | None:

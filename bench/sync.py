@@ -1,0 +1,195 @@
+"""Benchmark of `followup sync` against a private Dovecot filled with generated mail.
+
+Measures, in one run on the same server and mailbox:
+
+  (a) the raw floor: imapclient alone fetching the same fields for the same UIDs in the same
+      batch sizes as followup;
+  (b) `followup sync --once` from an empty database (a subprocess; its own elapsed_s);
+  (c) a second `followup sync --once` that finds nothing new, and the no-change pass alone on
+      an open connection, with its IMAP round trips;
+
+and prints the ratio (b)/(a), the no-change times and the peak RSS of (b).
+
+    .venv/bin/python bench/sync.py            # 10,000 messages
+    .venv/bin/python bench/sync.py --n 50000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.servers import PrivateDovecot  # noqa: E402
+from tracker.config import Secret, Settings  # noqa: E402
+from tracker.mail.imap import DEFAULT_BODY_CAP, FETCH_BATCH, ImapConnection  # noqa: E402
+from tracker.store import open_store  # noqa: E402
+from tracker.sync import sync_account  # noqa: E402
+
+NOW = datetime.now(UTC)
+WORDS = [
+    *("thanks", "interview", "schedule", "team", "role", "engineer", "update", "next"),
+    *("steps", "week", "call", "project", "data", "platform", "meeting", "offer"),
+    *("candidate", "time", "availability", "question"),
+]
+
+
+def generated_message(n: int, rnd: random.Random, owner: str) -> bytes:
+    """One plausible message: mostly short text, some HTML, some with a large attachment."""
+    outgoing = rnd.random() < 0.3
+    sender = owner if outgoing else f"person{rnd.randrange(500)}@company{rnd.randrange(80)}.example"
+    to = f"person{rnd.randrange(500)}@company{rnd.randrange(80)}.example" if outgoing else owner
+    date = (NOW - timedelta(days=rnd.uniform(0, 170))).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    thread = rnd.randrange(max(1, n // 3) + 1)
+    body = " ".join(rnd.choice(WORDS) for _ in range(rnd.randrange(40, 600)))
+    head = (
+        f"From: {sender}\r\nTo: {to}\r\nSubject: Re: topic {thread}\r\nDate: {date}\r\n"
+        f"Message-ID: <bench-{n}@bench.example>\r\nReferences: <bench-root-{thread}@bench.example>"
+        "\r\nMIME-Version: 1.0\r\n"
+    )
+    kind = rnd.random()
+    if kind < 0.75:
+        return (head + "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\r\n").encode()
+    if kind < 0.93:
+        html = "".join(f"<p>{body[i : i + 200]}</p>" for i in range(0, len(body), 200))
+        return (
+            head + f"Content-Type: text/html; charset=utf-8\r\n\r\n<html>{html}</html>\r\n"
+        ).encode()
+    attachment = "QUJD" * rnd.randrange(10_000, 60_000)  # 40-240 KB of base64
+    lines = "\r\n".join(attachment[i : i + 76] for i in range(0, len(attachment), 76))
+    return (
+        head + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\r\n--b\r\n"
+        'Content-Type: application/pdf; name="cv.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        + lines
+        + "\r\n--b--\r\n"
+    ).encode()
+
+
+def fill_maildir(server: PrivateDovecot, user: str, password: str, n: int) -> None:
+    """Write n messages straight into the user's Maildir (APPEND of 50,000 would dominate)."""
+    client = server.client(user)
+    client.select_folder("INBOX")  # makes Dovecot create the Maildir
+    client.logout()
+    cur = server.maildir(user) / "cur"
+    owner = cur.stat()
+    rnd = random.Random(1)
+    for i in range(n):
+        raw = generated_message(i, rnd, user)
+        path = cur / f"{1_700_000_000 + i}.M{i}P1.bench:2,{'S' if rnd.random() < 0.8 else ''}"
+        path.write_bytes(raw)
+        received = (NOW - timedelta(days=rnd.uniform(0, 170))).timestamp()
+        os.utime(path, (received, received))
+        os.chown(path, owner.st_uid, owner.st_gid)
+
+
+def raw_floor(server: PrivateDovecot, user: str, since: datetime) -> tuple[float, int]:
+    """(a): imapclient alone, the same SELECT, SEARCH and batched FETCH as followup."""
+    started = time.perf_counter()
+    client = server.client(user)
+    client.normalise_times = False
+    client.enable("CONDSTORE")
+    client.select_folder("INBOX", readonly=True)
+    uids = sorted(client.search(["UID", "1:*", "SINCE", (since - timedelta(days=1)).date()]))
+    items = ["FLAGS", "INTERNALDATE", "RFC822.SIZE", f"BODY.PEEK[]<0.{DEFAULT_BODY_CAP}>"]
+    fetched = 0
+    for start in range(0, len(uids), FETCH_BATCH):
+        fetched += len(client.fetch(uids[start : start + FETCH_BATCH], items))
+    client.logout()
+    return time.perf_counter() - started, fetched
+
+
+def write_config(path: Path, server: PrivateDovecot, user: str, database: Path) -> None:
+    path.write_text(
+        "accounts:\n"
+        "  - name: bench\n"
+        f"    address: {user}\n"
+        "    password_env: BENCH_PASSWORD\n"
+        f"    imap: {{host: 127.0.0.1, port: {server.port}, security: none}}\n"
+        "    smtp: {host: 127.0.0.1, port: 2525, security: none}\n"
+        f"database: sqlite:///{database}\n"
+        "log_level: WARNING\n"
+    )
+
+
+def followup_sync(config: Path, password: str) -> tuple[float, float, dict[str, object]]:
+    """Run `followup sync --once --json`; (wall seconds, its elapsed_s, its document)."""
+    started = time.perf_counter()
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "followup"), "--config", str(config), "sync", "--once",
+         "--json"],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "BENCH_PASSWORD": password},
+    )  # fmt: skip
+    wall = time.perf_counter() - started
+    document = json.loads(result.stdout)
+    return wall, float(document["elapsed_s"]), document
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000, help="messages in the mailbox")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="followup-bench-") as tmp, PrivateDovecot() as server:
+        server.start()
+        user, password = "bench@followup.test", "bench-password"
+        server.add_user(user, password)
+        t0 = time.perf_counter()
+        fill_maildir(server, user, password, args.n)
+        print(f"mailbox: {args.n} messages written in {time.perf_counter() - t0:.1f} s")
+        since = NOW - timedelta(days=180)
+        raw_floor(server, user, since)  # warm-up: Dovecot indexes the Maildir, caches fill
+
+        floor_s, fetched = raw_floor(server, user, since)
+        config = Path(tmp) / "config.yaml"
+        database = Path(tmp) / "state.db"
+        write_config(config, server, user, database)
+        full_wall, full_s, document = followup_sync(config, password)
+        peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        [inbox] = [f for f in document["accounts"][0]["folders"] if f["name"] == "INBOX"]  # type: ignore[index]
+        assert inbox["new"] == fetched, (inbox, fetched)
+
+        quiet_wall, quiet_s, _ = followup_sync(config, password)
+        settings = Settings.model_validate(
+            {"accounts": [{"name": "bench", "address": user, "password_env": "X",
+                           "imap": {"host": "127.0.0.1", "port": server.port, "security": "none"},
+                           "smtp": {"host": "127.0.0.1", "port": 2525, "security": "none"}}]}
+        )  # fmt: skip
+        with (
+            open_store(f"sqlite:///{database}") as store,
+            ImapConnection.connect(settings.accounts[0], Secret(password)) as imap,
+        ):
+            before = imap.round_trips
+            started = time.perf_counter()
+            report = sync_account(imap, store, now=NOW, lookback_days=180)
+            pass_ms = (time.perf_counter() - started) * 1000
+            trips = imap.round_trips - before
+        assert all(f.new == 0 for f in report.folders)
+
+    print(f"(a) raw imapclient floor:       {floor_s:8.2f} s  ({fetched} messages fetched)")
+    print(
+        f"(b) followup sync, empty db:    {full_s:8.2f} s  (wall {full_wall:.2f} s with start-up)"
+    )
+    print(f"    ratio (b)/(a):              {full_s / floor_s:8.2f}")
+    print(f"    peak RSS of (b):            {peak_rss_mb:8.1f} MB")
+    print(f"(c) no-change sync --once:      {quiet_s * 1000:8.1f} ms "
+          f"(wall {quiet_wall:.2f} s with start-up)")  # fmt: skip
+    print(f"    no-change pass, open conn.: {pass_ms:8.1f} ms, {trips} IMAP round trips "
+          f"for {len(report.folders)} folders")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
