@@ -57,14 +57,30 @@ from tracker.errors import ConfigError, ConfigProblem, FollowupError
 
 logger = logging.getLogger(__name__)
 
-SECRET_SOURCES = ("password_env", "password_file", "password_command", "credential",
-                  "oauth2_token_file")
+SECRET_SOURCES = (
+    "password_env",
+    "password_file",
+    "password_command",
+    "credential",
+    "oauth2_token_file",
+)
 # Keys people reach for when they mean to write a secret inline; refused with a pointer
 # to the secret sources instead of a generic "unknown key".
-INLINE_SECRET_KEYS = frozenset({
-    "password", "pass", "passwd", "passphrase", "secret", "token", "access_token",
-    "oauth2_token", "refresh_token", "app_password", "api_key",
-})
+INLINE_SECRET_KEYS = frozenset(
+    {
+        "password",
+        "pass",
+        "passwd",
+        "passphrase",
+        "secret",
+        "token",
+        "access_token",
+        "oauth2_token",
+        "refresh_token",
+        "app_password",
+        "api_key",
+    }
+)
 PASSWORD_COMMAND_TIMEOUT_SECONDS = 30.0
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -181,12 +197,14 @@ HHMM = Annotated[
 Weekdays = Annotated[
     tuple[Weekday, ...],
     BeforeValidator(_parse_weekdays),
-    WithJsonSchema({
-        "anyOf": [
-            {"type": "string", "examples": ["mon-fri", "mon,wed,fri"]},
-            {"type": "array", "items": {"type": "string"}},
-        ]
-    }),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "examples": ["mon-fri", "mon,wed,fri"]},
+                {"type": "array", "items": {"type": "string"}},
+            ]
+        }
+    ),
 ]
 
 
@@ -242,7 +260,9 @@ class ImapEndpoint(_Model):
         "server on this machine: `localhost` or a loopback address).",
     )
     port: int = Field(
-        default=993, ge=1, le=65535,
+        default=993,
+        ge=1,
+        le=65535,
         description="The IMAP port; default 993 with `tls`, 143 otherwise.",
     )
 
@@ -283,7 +303,9 @@ class SmtpEndpoint(ImapEndpoint):
 
     host: str = Field(min_length=1, description="The SMTP server's host name or address.")
     port: int = Field(
-        default=465, ge=1, le=65535,
+        default=465,
+        ge=1,
+        le=65535,
         description="The SMTP port; default 465 with `tls`, 587 otherwise.",
     )
 
@@ -293,9 +315,7 @@ class SmtpEndpoint(ImapEndpoint):
 class FolderSettings(_Model):
     """Folder names, when the server's special-use flags do not find them."""
 
-    inbox: str | None = Field(
-        default=None, description="The inbox folder; default `INBOX`."
-    )
+    inbox: str | None = Field(default=None, description="The inbox folder; default `INBOX`.")
     sent: str | None = Field(
         default=None,
         description="The folder of sent mail; default: the folder flagged `\\Sent` "
@@ -343,9 +363,7 @@ class AccountSettings(_Model):
     aliases: tuple[EmailAddress, ...] = Field(
         default=(), description="Other addresses that are also you (mail from them is yours)."
     )
-    username: str | None = Field(
-        default=None, description="The login name; default: `address`."
-    )
+    username: str | None = Field(default=None, description="The login name; default: `address`.")
     password_env: str | None = Field(
         default=None,
         description="Secret source: the name of an environment variable holding the password.",
@@ -435,8 +453,9 @@ class AccountSettings(_Model):
             if problem:
                 raise ValueError(problem)
             if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-                logger.warning("secret file readable by others: key=%s path=%s",
-                               info.field_name, path)
+                logger.warning(
+                    "secret file readable by others: key=%s path=%s", info.field_name, path
+                )
         return path
 
     @field_validator("password_command", mode="before")
@@ -447,8 +466,12 @@ class AccountSettings(_Model):
             return None
         if isinstance(value, str) and value.strip():
             return value
-        if (isinstance(value, list | tuple) and value
-                and all(isinstance(arg, str) for arg in value) and value[0].strip()):
+        if (
+            isinstance(value, list | tuple)
+            and value
+            and all(isinstance(arg, str) for arg in value)
+            and value[0].strip()
+        ):
             return tuple(value)
         raise PydanticCustomError(
             "command", "must be a command line (text) or a non-empty list of arguments"
@@ -525,11 +548,15 @@ class SyncSettings(_Model):
     """How much of the mailbox is read, and how often."""
 
     lookback_days: int = Field(
-        default=180, ge=1, le=3650,
+        default=180,
+        ge=1,
+        le=3650,
         description="How far back the first sync reads mail, in days.",
     )
     interval_minutes: int = Field(
-        default=5, ge=1, le=1440,
+        default=5,
+        ge=1,
+        le=1440,
         description="Minutes between sync passes (the inbox is also watched with IDLE).",
     )
 
@@ -543,11 +570,13 @@ class SendWindow(_Model):
     )
     # The schema's default is written as the file writes it (pydantic would say "09:30:00").
     start: HHMM = Field(
-        default=time(9, 30), json_schema_extra={"default": "09:30"},
+        default=time(9, 30),
+        json_schema_extra={"default": "09:30"},
         description='Earliest send time, "HH:MM".',
     )
     end: HHMM = Field(
-        default=time(16, 30), json_schema_extra={"default": "16:30"},
+        default=time(16, 30),
+        json_schema_extra={"default": "16:30"},
         description='Latest send time, "HH:MM".',
     )
 
@@ -555,7 +584,8 @@ class SendWindow(_Model):
     def _start_before_end(self) -> SendWindow:
         if self.start >= self.end:
             raise PydanticCustomError(
-                "window", "must be later than start ({start})",
+                "window",
+                "must be later than start ({start})",
                 {"start": self.start.strftime("%H:%M"), "subpath": ("end",)},
             )
         return self
@@ -570,33 +600,47 @@ class PolicySettings(_Model):
     """When followup proposes a thank-you or a check-in, and how often it may send."""
 
     max_checkins: int = Field(
-        default=2, ge=0, json_schema_extra={"maximum": 2},
+        default=2,
+        ge=0,
+        json_schema_extra={"maximum": 2},
         description="Check-ins in a row without an answer before the thread is closed as "
         "moved on: 0, 1 or 2 (it cannot be raised above 2).",
     )
     default_wait_days: int = Field(
-        default=7, ge=5, le=14,
+        default=7,
+        ge=5,
+        le=14,
         description="Days to wait before the first check-in when the other side stated no "
         "timeline (5 to 14).",
     )
     second_wait_days: int = Field(
-        default=7, ge=3, le=21,
+        default=7,
+        ge=3,
+        le=21,
         description="Days between the first and the second check-in.",
     )
     grace_business_days: int = Field(
-        default=1, ge=0, le=10,
+        default=1,
+        ge=0,
+        le=10,
         description="Business days added after a stated timeline has passed before checking in.",
     )
     panel_extra_business_days: int = Field(
-        default=2, ge=0, le=10,
+        default=2,
+        ge=0,
+        le=10,
         description="Extra business days of patience after a panel or multi-interviewer round.",
     )
     thank_you_after_hours: int = Field(
-        default=24, ge=1, le=168,
+        default=24,
+        ge=1,
+        le=168,
         description="Hours after an interview without a thank-you note before one is proposed.",
     )
     moved_on_after_days: int = Field(
-        default=14, ge=1, le=90,
+        default=14,
+        ge=1,
+        le=90,
         description="Days after the last unanswered check-in before the thread is closed as "
         "moved on.",
     )
@@ -610,7 +654,9 @@ class PolicySettings(_Model):
         "null for none.",
     )
     max_sends_per_day: int = Field(
-        default=5, ge=1, le=100,
+        default=5,
+        ge=1,
+        le=100,
         description="At most this many check-ins and thank-you notes are sent per day.",
     )
 
@@ -660,7 +706,8 @@ class DigestSettings(_Model):
         default=None, description="Where the digest goes; default: the first account's address."
     )
     at: HHMM = Field(
-        default=time(8, 30), json_schema_extra={"default": "08:30"},
+        default=time(8, 30),
+        json_schema_extra={"default": "08:30"},
         description='When it is sent each day, "HH:MM".',
     )
     account: str | None = Field(
@@ -673,7 +720,9 @@ class DigestSettings(_Model):
         description="Send a short confirmation after acting on your approving reply.",
     )
     token_days: int = Field(
-        default=7, ge=1, le=30,
+        default=7,
+        ge=1,
+        le=30,
         description="Days an approval token in a digest stays valid.",
     )
 
@@ -749,12 +798,18 @@ class Settings(_Model):
         if not isinstance(data, dict):
             return data
         # `policy:` with every line under it commented out means the defaults, not an error.
-        data = {key: value for key, value in data.items()
-                if not (value is None and key in _SECTIONS)}
+        data = {
+            key: value for key, value in data.items() if not (value is None and key in _SECTIONS)
+        }
         accounts, digest = data.get("accounts"), data.get("digest", {})
-        if (isinstance(accounts, list) and accounts and isinstance(accounts[0], dict)
-                and _ADDRESS.match(str(accounts[0].get("address", "")).strip())
-                and isinstance(digest, dict) and digest.get("to") is None):
+        if (
+            isinstance(accounts, list)
+            and accounts
+            and isinstance(accounts[0], dict)
+            and _ADDRESS.match(str(accounts[0].get("address", "")).strip())
+            and isinstance(digest, dict)
+            and digest.get("to") is None
+        ):
             data = {**data, "digest": {**digest, "to": accounts[0]["address"]}}
         return data
 
@@ -793,7 +848,8 @@ class Settings(_Model):
         for index, account in enumerate(accounts):
             if account.name in seen:
                 raise PydanticCustomError(
-                    "unique", "another account is already named '{name}'; names must be unique",
+                    "unique",
+                    "another account is already named '{name}'; names must be unique",
                     {"name": account.name, "subpath": (index, "name")},
                 )
             seen.add(account.name)
@@ -804,9 +860,13 @@ class Settings(_Model):
         names = [account.name for account in self.accounts]
         if self.digest.account is not None and self.digest.account not in names:
             raise PydanticCustomError(
-                "digest_account", "there is no account named '{name}'; accounts: {names}",
-                {"name": self.digest.account, "names": ", ".join(names),
-                 "subpath": ("digest", "account")},
+                "digest_account",
+                "there is no account named '{name}'; accounts: {names}",
+                {
+                    "name": self.digest.account,
+                    "names": ", ".join(names),
+                    "subpath": ("digest", "account"),
+                },
             )
         return self
 
@@ -885,31 +945,41 @@ class _Yaml12Loader(yaml.SafeLoader):
 
 
 _Yaml12Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers
-            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
-                           "tag:yaml.org,2002:float")]
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
 _Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+)$"),
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+)$"),
     list("-+0123456789"),
 )
 _Yaml12Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
-    re.compile(r"^(?:[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
-               r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    re.compile(
+        r"^(?:[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
     list("-+0123456789."),
 )
 
 KeyPath = tuple[str | int, ...]
 
 
-def _node_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int],
-                problems: list[tuple[KeyPath, int, str]]) -> None:
+def _node_lines(
+    node: yaml.Node,
+    path: KeyPath,
+    lines: dict[KeyPath, int],
+    problems: list[tuple[KeyPath, int, str]],
+) -> None:
     """Map every key path of the document to its 1-based line; note keys given twice."""
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
@@ -919,11 +989,14 @@ def _node_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int],
                 continue
             key, line = key_node.value, key_node.start_mark.line + 1
             if key in first_seen:
-                problems.append((
-                    (*path, key), line,
-                    f"this key is given twice (first on line {first_seen[key]}); "
-                    "only the last one would count",
-                ))
+                problems.append(
+                    (
+                        (*path, key),
+                        line,
+                        f"this key is given twice (first on line {first_seen[key]}); "
+                        "only the last one would count",
+                    )
+                )
             first_seen.setdefault(key, line)
             lines[(*path, key)] = line
             _node_lines(value_node, (*path, key), lines, problems)
@@ -1044,8 +1117,9 @@ def _document_path(loc: KeyPath, lines: Mapping[KeyPath, int]) -> tuple[KeyPath,
     return path, None
 
 
-def _problems_from(exc: ValidationError, file: str,
-                   lines: Mapping[KeyPath, int]) -> list[ConfigProblem]:
+def _problems_from(
+    exc: ValidationError, file: str, lines: Mapping[KeyPath, int]
+) -> list[ConfigProblem]:
     problems: list[ConfigProblem] = []
     seen: set[tuple[str, str]] = set()
     errors = exc.errors(include_url=False, include_input=False)
@@ -1080,22 +1154,28 @@ def _read_document(
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise ConfigError([ConfigProblem(
-            file, "", None,
-            "no such file; copy config.example.yaml there, or pass --config PATH",
-        )]) from None
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    file,
+                    "",
+                    None,
+                    "no such file; copy config.example.yaml there, or pass --config PATH",
+                )
+            ]
+        ) from None
     except IsADirectoryError:
         raise ConfigError([ConfigProblem(file, "", None, "is a folder, not a file")]) from None
     except PermissionError:
-        raise ConfigError([ConfigProblem(
-            file, "", None, "cannot be read: permission denied for this user"
-        )]) from None
+        raise ConfigError(
+            [ConfigProblem(file, "", None, "cannot be read: permission denied for this user")]
+        ) from None
     except UnicodeDecodeError:
         raise ConfigError([ConfigProblem(file, "", None, "is not UTF-8 text")]) from None
     except OSError as exc:
-        raise ConfigError([ConfigProblem(
-            file, "", None, f"cannot be read: {exc.strerror or exc}"
-        )]) from None
+        raise ConfigError(
+            [ConfigProblem(file, "", None, f"cannot be read: {exc.strerror or exc}")]
+        ) from None
 
     loader = _Yaml12Loader(text)
     try:
@@ -1106,29 +1186,36 @@ def _read_document(
         # which might hold a secret someone pasted by mistake.
         mark = exc.problem_mark or exc.context_mark
         what = " ".join(part for part in (exc.context, exc.problem) if part)
-        raise ConfigError([ConfigProblem(
-            file, "", mark.line + 1 if mark else None, f"is not valid YAML: {what}"
-        )]) from None
+        raise ConfigError(
+            [ConfigProblem(file, "", mark.line + 1 if mark else None, f"is not valid YAML: {what}")]
+        ) from None
     except yaml.YAMLError:
         raise ConfigError([ConfigProblem(file, "", None, "is not valid YAML")]) from None
     finally:
         loader.dispose()
 
     if node is None:
-        raise ConfigError([ConfigProblem(
-            file, "", None, "is empty; it needs at least an `accounts:` list"
-        )])
+        raise ConfigError(
+            [ConfigProblem(file, "", None, "is empty; it needs at least an `accounts:` list")]
+        )
     if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
-        raise ConfigError([ConfigProblem(
-            file, "", node.start_mark.line + 1,
-            "the top level must be a mapping of keys (accounts:, timezone:, …), "
-            "not a list or a single value",
-        )])
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    file,
+                    "",
+                    node.start_mark.line + 1,
+                    "the top level must be a mapping of keys (accounts:, timezone:, …), "
+                    "not a list or a single value",
+                )
+            ]
+        )
     lines: dict[KeyPath, int] = {}
     duplicates: list[tuple[KeyPath, int, str]] = []
     _node_lines(node, (), lines, duplicates)
-    early = [ConfigProblem(file, _format_key(key), line, message)
-             for key, line, message in duplicates]
+    early = [
+        ConfigProblem(file, _format_key(key), line, message) for key, line, message in duplicates
+    ]
     return data, lines, early
 
 
@@ -1185,8 +1272,11 @@ def resolve_password(
                 f"{where}: CREDENTIALS_DIRECTORY is not set; systemd credentials exist only "
                 "when systemd runs followup with LoadCredential="
             )
-        return Secret(_read_secret_file(Path(directory) / account.credential,
-                                        f"{where}: credential {account.credential!r}"))
+        return Secret(
+            _read_secret_file(
+                Path(directory) / account.credential, f"{where}: credential {account.credential!r}"
+            )
+        )
     if account.oauth2_token_file is not None:
         text = _read_secret_file(account.oauth2_token_file, f"{where}: oauth2_token_file")
         return Secret(_access_token(text, f"{where}: oauth2_token_file"))
@@ -1205,8 +1295,9 @@ def _read_secret_file(path: Path, what: str) -> str:
     except UnicodeDecodeError:
         raise SecretUnavailable(f"{what}: the file {path} is not UTF-8 text") from None
     except OSError as exc:
-        raise SecretUnavailable(f"{what}: the file {path} cannot be read "
-                                f"({exc.strerror or type(exc).__name__})") from None
+        raise SecretUnavailable(
+            f"{what}: the file {path} cannot be read ({exc.strerror or type(exc).__name__})"
+        ) from None
     value = text.rstrip("\r\n")
     if not value:
         raise SecretUnavailable(f"{what}: the file {path} is empty")
@@ -1224,7 +1315,7 @@ def _access_token(text: str, what: str) -> str:
         raise SecretUnavailable(f"{what}: the file looks like JSON but is not valid") from None
     token = document.get("access_token") if isinstance(document, dict) else None
     if not isinstance(token, str) or not token:
-        raise SecretUnavailable(f"{what}: the JSON has no \"access_token\" text field")
+        raise SecretUnavailable(f'{what}: the JSON has no "access_token" text field')
     return token
 
 
@@ -1250,8 +1341,7 @@ def _run_password_command(
         ) from None
     except OSError as exc:
         raise SecretUnavailable(
-            f"{where}: password_command could not be started "
-            f"({exc.strerror or type(exc).__name__})"
+            f"{where}: password_command could not be started ({exc.strerror or type(exc).__name__})"
         ) from None
     if result.returncode != 0:
         # Its output is not shown: a failing password tool may still print the secret.

@@ -34,6 +34,12 @@ from tracker.understand.threads import group_threads
 
 log = logging.getLogger(__name__)
 
+# What the threading pass reads of each stored message: headers, never texts.
+THREADING_FIELDS = (
+    *("in_reply_to", "references", "subject", "sender", "to", "cc", "reply_to", "date"),
+    "direction",
+)
+
 # Called as (account, folder, done, total) while a folder's new mail is fetched.
 Progress = Callable[[str, str, int, int], None]
 
@@ -126,8 +132,8 @@ def sync_account(
 
 def thread_pass(store: Store, account: AccountSettings) -> int:
     """Group the account's stored messages into threads and record them; returns the count."""
-    stored = store.stored_messages(account.name)
-    messages = [message_from_json(m.facts) for m in stored if m.facts]
+    stored = store.stored_messages(account.name, THREADING_FIELDS)
+    messages = [message_from_json({**m.facts, "message_id": m.message_id}) for m in stored]
     gmail = {m.message_id: m.gm_thrid for m in stored if m.gm_thrid is not None}
     threads = group_threads(messages, account.owner_addresses, gmail)
     summaries = [

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, delete, insert, update
+from sqlalchemy import Engine, bindparam, delete, insert, update
 from sqlmodel import Session, col, select
 
 from tracker.clock import Clock, system_clock
@@ -221,22 +221,37 @@ class Store:
 
     # threads
 
-    def stored_messages(self, account: str) -> list[StoredMessage]:
-        """Every parseable message of `account` that still has a copy in some folder."""
+    def stored_messages(
+        self, account: str, fields: Sequence[str] | None = None
+    ) -> list[StoredMessage]:
+        """Every parseable message of `account` that still has a copy in some folder.
+
+        With `fields`, only those keys of each message's facts are read (the threading pass
+        needs headers, not texts: it stays small on a large mailbox).
+        """
         with self.session() as session:
             account_id = _account_id(session, account)
             has_copy = select(MessageCopyRow.message_row_id).distinct()
+            facts_columns: list[Any] = (
+                [col(MessageRow.facts)] if fields is None
+                else [col(MessageRow.facts)[name] for name in fields]
+            )  # fmt: skip
             query = select(
-                MessageRow.message_id, MessageRow.gm_thrid, MessageRow.thread_key, MessageRow.facts
+                MessageRow.message_id, MessageRow.gm_thrid, MessageRow.thread_key, *facts_columns
             ).where(
                 MessageRow.account_id == account_id,
                 col(MessageRow.unparseable).is_(None),
                 col(MessageRow.id).in_(has_copy),
             )
-            return [
-                StoredMessage(message_id, gm_thrid, thread_key, facts or {})
-                for message_id, gm_thrid, thread_key, facts in session.exec(query).all()
-            ]
+            stored = []
+            for message_id, gm_thrid, thread_key, *values in session.execute(query).all():
+                facts = (
+                    (values[0] or {}) if fields is None
+                    else {name: value for name, value in zip(fields, values, strict=True)
+                          if value is not None}
+                )  # fmt: skip
+                stored.append(StoredMessage(message_id, gm_thrid, thread_key, facts))
+            return stored
 
     def save_threads(self, account: str, threads: Sequence[ThreadSummary]) -> int:
         """Record `threads` and point their messages at them; returns how many messages moved.
@@ -246,12 +261,6 @@ class Store:
         moved = 0
         with self.session() as session:
             account_id = _account_id(session, account)
-            rows = {
-                row.thread_key: row
-                for row in session.exec(
-                    select(ThreadRow).where(ThreadRow.account_id == account_id)
-                ).all()
-            }
             owner = {mid: t.thread_key for t in threads for mid in t.message_ids}
             current = session.exec(
                 select(MessageRow.id, MessageRow.message_id, MessageRow.thread_key).where(
@@ -271,18 +280,53 @@ class Store:
                         .values(thread_key=key)
                     )
                 moved += len(ids)
-            for thread in threads:
-                row = rows.pop(thread.thread_key, None) or ThreadRow(
-                    account_id=account_id, thread_key=thread.thread_key
-                )
-                row.subject = thread.subject
-                row.first_message_at = thread.first_message_at
-                row.last_message_at = thread.last_message_at
-                session.add(row)
-            for stale in rows.values():
-                # Merged away, unless it carries the owner's decisions (stop, mute).
-                if stale.stopped_at is None and stale.muted_until is None:
-                    session.delete(stale)
+            table = ThreadRow.__table__  # type: ignore[attr-defined]
+            existing = {
+                key: (row_id, kept)
+                for row_id, key, kept in session.execute(
+                    select(
+                        table.c.id,
+                        table.c.thread_key,
+                        (table.c.stopped_at.is_not(None)) | (table.c.muted_until.is_not(None)),
+                    ).where(table.c.account_id == account_id)
+                ).all()
+            }
+            values = [
+                {
+                    "account_id": account_id,
+                    "thread_key": t.thread_key,
+                    "subject": t.subject,
+                    "first_message_at": t.first_message_at,
+                    "last_message_at": t.last_message_at,
+                }
+                for t in threads
+            ]
+            updates = [
+                {**v, "row_id": existing[str(v["thread_key"])][0]}
+                for v in values
+                if v["thread_key"] in existing
+            ]
+            inserts = [v for v in values if v["thread_key"] not in existing]
+            if updates:
+                session.execute(
+                    update(table)
+                    .where(table.c.id == bindparam("row_id"))
+                    .values(
+                        subject=bindparam("subject"),
+                        first_message_at=bindparam("first_message_at"),
+                        last_message_at=bindparam("last_message_at"),
+                    ),
+                    [{k: u[k] for k in ("row_id", "subject", "first_message_at",
+                                        "last_message_at")} for u in updates],
+                )  # fmt: skip
+            if inserts:
+                session.execute(insert(table), inserts)
+            wanted = {t.thread_key for t in threads}
+            # Merged away, unless it carries the owner's decisions (stop, mute).
+            stale = [row_id for key, (row_id, kept) in existing.items()
+                     if key not in wanted and not kept]  # fmt: skip
+            for chunk in _chunks(stale):
+                session.execute(delete(table).where(table.c.id.in_(chunk)))
         return moved
 
     def thread_keys(self, account: str) -> list[str]:
