@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -318,3 +319,30 @@ def test_sync_command_prints_the_json_contract(imap_account: ImapAccount, tmp_pa
     )
     assert failed.returncode == 1
     assert "refused the login" in json.loads(failed.stdout)["accounts"][0]["error"]
+
+
+def test_idle_reports_a_new_message_promptly(imap_account: ImapAccount) -> None:
+    with connect(imap_account) as imap:
+        assert imap.has_idle
+        assert imap.wait_for_change("INBOX", timeout=0.5) is False  # nothing happened
+        timer = threading.Timer(0.5, lambda: imap_account.append("INBOX", mail(1)))
+        timer.start()
+        try:
+            changed = imap.wait_for_change("INBOX", timeout=20)
+        finally:
+            timer.join()
+        assert changed is True  # woken by the server, not by the 20 s timeout
+        # The connection is usable after IDLE: the message is there.
+        assert len(imap.search_uids(from_uid=1)) == 1
+
+
+def test_idle_on_a_killed_server_is_a_lost_connection(
+    dovecot: PrivateDovecot, imap_account: ImapAccount
+) -> None:
+    with connect(imap_account) as imap:
+        try:
+            dovecot.kill()
+            with pytest.raises(ConnectionLost):
+                imap.wait_for_change("INBOX", timeout=2)
+        finally:
+            dovecot.restart(hard=True)

@@ -15,6 +15,7 @@ import imaplib
 import logging
 import socket
 import ssl
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -266,6 +267,29 @@ class ImapConnection:
             uid: (_strings(data.get(b"FLAGS", ())), _strings(data.get(b"X-GM-LABELS", ())))
             for uid, data in reply.items()
         }
+
+    def wait_for_change(self, folder: str, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for `folder` to change; True when it did.
+
+        With IDLE the server tells at once (callers re-issue it at least every 10 minutes,
+        well inside the 29 the RFC allows); without IDLE this sleeps the timeout and says
+        True, so the caller polls. A dropped connection raises ConnectionLost.
+        """
+        if not self.has_idle:
+            time.sleep(timeout)
+            return True
+        self.select(folder)
+        self._call("IDLE", self.client.idle)
+        try:
+            responses = self._call("IDLE", lambda: self.client.idle_check(timeout=timeout))
+        finally:
+            self._call("DONE", self.client.idle_done)
+        if any(isinstance(r, tuple) and len(r) >= 2 and r[1] == b"BYE" for r in responses):
+            raise ConnectionLost(f"account {self.account.name!r}: the server ended the session.")
+        return any(
+            isinstance(r, tuple) and len(r) >= 2 and r[1] in (b"EXISTS", b"EXPUNGE", b"FETCH")
+            for r in responses
+        )
 
     def _call(self, what: str, action: Callable[[], T]) -> T:
         """Run one IMAP command, translating the library's errors into ours."""
