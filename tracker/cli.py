@@ -22,6 +22,7 @@ from rich.table import Table
 
 from tracker import config
 from tracker.clock import parse_now, system_clock
+from tracker.doctor import run_checks
 from tracker.errors import FollowupError, UsageError
 from tracker.scan import ScanResult, scan_document, scan_paths
 from tracker.store import open_store
@@ -220,6 +221,22 @@ def _sync_progress() -> Iterator[Progress | None]:
             bar.update(tasks[key], completed=done, total=total)
 
         yield update
+
+
+@app.command()
+def doctor(ctx: typer.Context, now: NowOption = None) -> None:
+    """Check the configuration, the database, and every account's IMAP and SMTP servers."""
+    moment = _run(lambda: _now(now))
+    failed = failed_config = False
+    for check in run_checks(_globals(ctx).config_path, os.environ, moment):
+        if not check.ok and check.subject == "config":
+            failed_config = True
+        failed |= not check.ok
+        mark = "[green]ok  [/]" if check.ok else "[red]FAIL[/]"
+        out.print(f"{mark} {check.subject:<10} {check.name:<18} ", markup=True, end="")
+        out.print(check.detail, markup=False)
+    if failed:
+        raise typer.Exit(2 if failed_config else 1)
 
 
 @app.command()
