@@ -140,8 +140,8 @@ def test_new_mail_in_both_folders_then_a_no_change_pass(
 
     quiet = run_sync(imap_account, store)
     assert [(f.new, f.changed, f.vanished) for f in quiet.folders] == [(0, 0, 0), (0, 0, 0)]
-    # LIST, ENABLE and one SELECT per folder: nothing that grows with the mailbox.
-    assert quiet.round_trips == 2 + len(quiet.folders)
+    # LIST and one STATUS per folder: nothing that grows with the mailbox.
+    assert quiet.round_trips == 1 + len(quiet.folders)
 
 
 def test_flag_changes_are_picked_up(imap_account: ImapAccount, store: Store) -> None:

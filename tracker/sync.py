@@ -2,8 +2,8 @@
 
 Per folder, one pass:
 
-1. SELECT (one round trip) gives UIDVALIDITY, UIDNEXT, EXISTS and HIGHESTMODSEQ. When they
-   equal what the store recorded, nothing changed and the pass ends there.
+1. STATUS (one round trip) gives UIDVALIDITY, UIDNEXT, MESSAGES and HIGHESTMODSEQ. When they
+   equal what the store recorded, nothing changed and the pass ends there; otherwise SELECT.
 2. A new UIDVALIDITY (or a first sync) re-reads the folder inside the lookback window; the
    store re-matches its messages by key, so nothing is stored twice.
 3. New mail: `UID SEARCH UID n:* SINCE d` from the recorded UIDNEXT, fetched in batches of
@@ -162,11 +162,13 @@ def sync_folder(
 ) -> FolderReport:
     """One incremental pass over `folder` (see the module docstring)."""
     account = imap.account
-    status = imap.select(folder.name)
     state = store.get_folder_state(account.name, folder.name)
+    if state is not None:
+        glance = imap.status(folder.name)
+        if state.uidvalidity == glance.uidvalidity and _unchanged(state, glance):
+            return FolderReport(folder.name, glance.uidvalidity, glance.exists, 0, 0, 0)
+    status = imap.select(folder.name)
     fresh = state is None or state.uidvalidity != status.uidvalidity
-    if not fresh and _unchanged(state, status):
-        return FolderReport(folder.name, status.uidvalidity, status.exists, 0, 0, 0)
     if fresh and state is not None:
         log.warning(
             "UIDVALIDITY changed account=%s folder=%s old=%s new=%s: re-reading the folder",
