@@ -104,7 +104,7 @@ def test_demo_runs_on_the_bundled_sample() -> None:
     result = followup("demo")
     assert result.returncode == 0, result.stderr
     assert "Interview: Senior Data Engineer at Northwind Labs" in result.stdout
-    assert "automatic reply" in result.stdout
+    assert "(automatic)" in result.stdout
 
 
 def test_scan_survives_every_realworld_message() -> None:

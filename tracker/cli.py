@@ -253,7 +253,7 @@ def demo() -> None:
             arrow = "→ sent" if message.direction == "outgoing" else "← received"
             when = message.date.strftime("%a %d %b %H:%M") if message.date else "undated"
             sender = message.sender.email if message.sender else "?"
-            flags = " [dim](automatic reply)[/]" if message.auto_reply else ""
+            flags = " [dim](automatic)[/]" if message.auto_reply else ""
             invite = " [cyan](calendar invitation)[/]" if message.calendar else ""
             out.print(f"  {when}  {arrow:<10} {sender}{flags}{invite}")
 
