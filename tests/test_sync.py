@@ -346,3 +346,22 @@ def test_idle_on_a_killed_server_is_a_lost_connection(
                 imap.wait_for_change("INBOX", timeout=2)
         finally:
             dovecot.restart(hard=True)
+
+
+def test_messages_stored_before_a_crash_are_threaded_by_the_next_pass(
+    imap_account: ImapAccount, store: Store
+) -> None:
+    imap_account.append("INBOX", mail(1))
+    imap_account.append("INBOX", mail(2, reply_to=1))
+    run_sync(imap_account, store)
+    with store.session() as session:  # as if the process died before grouping
+        for row in session.exec(select(MessageRow)).all():
+            row.thread_key = None
+            session.add(row)
+    assert store.unthreaded_count("main") == 2
+    quiet = run_sync(imap_account, store)
+    assert all(f.new == 0 for f in quiet.folders)
+    assert store.unthreaded_count("main") == 0
+    with store.session() as session:
+        keys = set(session.exec(select(MessageRow.thread_key)).all())
+    assert len(keys) == 1

@@ -125,7 +125,8 @@ def sync_account(
             store.record_event("sync_failed", str(exc), account=account.name,
                                facts={"folder": folder.name})  # fmt: skip
             folders.append(FolderReport(folder.name, None, 0, 0, 0, 0, error=str(exc)))
-    if any(f.new or f.vanished for f in folders):
+    # Also after a pass that was cut short between storing mail and grouping it.
+    if any(f.new or f.vanished for f in folders) or store.unthreaded_count(account.name):
         thread_pass(store, account)
     return AccountReport(account.name, tuple(folders), round_trips=imap.round_trips)
 

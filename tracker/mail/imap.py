@@ -217,14 +217,7 @@ class ImapConnection:
         if self.has_condstore:
             items.append("HIGHESTMODSEQ")
         reply = self._call("STATUS", lambda: self.client.folder_status(folder, items))
-        modseq = reply.get(b"HIGHESTMODSEQ")
-        uidnext = reply.get(b"UIDNEXT")
-        return FolderStatus(
-            uidvalidity=int(reply[b"UIDVALIDITY"]),
-            uidnext=int(uidnext) if uidnext is not None else None,
-            exists=int(reply.get(b"MESSAGES", 0)),
-            highestmodseq=int(modseq) if modseq is not None else None,
-        )
+        return self._folder_status(reply, count=b"MESSAGES")
 
     def select(self, folder: str) -> FolderStatus:
         """Open `folder` read-only; with CONDSTORE on, SELECT also gives HIGHESTMODSEQ."""
@@ -233,12 +226,15 @@ class ImapConnection:
                 self._call("ENABLE", lambda: self.client.enable("CONDSTORE"))
             self._condstore = True
         reply = self._call("SELECT", lambda: self.client.select_folder(folder, readonly=True))
+        return self._folder_status(reply, count=b"EXISTS")
+
+    def _folder_status(self, reply: dict[bytes, Any], *, count: bytes) -> FolderStatus:
         modseq = reply.get(b"HIGHESTMODSEQ")
         uidnext = reply.get(b"UIDNEXT")
         return FolderStatus(
             uidvalidity=int(reply[b"UIDVALIDITY"]),
             uidnext=int(uidnext) if uidnext is not None else None,
-            exists=int(reply.get(b"EXISTS", 0)),
+            exists=int(reply.get(count, 0)),
             highestmodseq=int(modseq) if modseq is not None and self.has_condstore else None,
         )
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, bindparam, delete, insert, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from tracker.clock import Clock, system_clock
 from tracker.errors import StoreError
@@ -328,6 +328,16 @@ class Store:
             for chunk in _chunks(stale):
                 session.execute(delete(table).where(table.c.id.in_(chunk)))
         return moved
+
+    def unthreaded_count(self, account: str) -> int:
+        """How many parseable messages of `account` no threading pass has grouped yet."""
+        with self.session() as session:
+            query = select(func.count()).where(
+                MessageRow.account_id == _account_id(session, account),
+                col(MessageRow.thread_key).is_(None),
+                col(MessageRow.unparseable).is_(None),
+            )
+            return int(session.exec(query).one())
 
     def thread_keys(self, account: str) -> list[str]:
         with self.session() as session:
