@@ -180,17 +180,20 @@ def main() -> int:
                            "imap": {"host": "127.0.0.1", "port": server.port, "security": "none"},
                            "smtp": {"host": "127.0.0.1", "port": 2525, "security": "none"}}]}
         )  # fmt: skip
-        with (
-            open_store(f"sqlite:///{database}") as store,
-            ImapConnection.connect(settings.accounts[0], Secret(password)) as imap,
-        ):
-            before = imap.round_trips
-            started = time.perf_counter()
-            report = sync_account(imap, store, now=NOW, lookback_days=180)
-            pass_ms = (time.perf_counter() - started) * 1000
-            trips = imap.round_trips - before
-        assert all(f.new == 0 for f in report.folders)
-        floor_quiet_ms = raw_no_change(server, user) * 1000
+        # Each no-change figure is the best of three fresh connections: Dovecot's own cost
+        # per session varies more than followup's.
+        passes = []
+        with open_store(f"sqlite:///{database}") as store:
+            for _ in range(3):
+                with ImapConnection.connect(settings.accounts[0], Secret(password)) as imap:
+                    before = imap.round_trips
+                    started = time.perf_counter()
+                    report = sync_account(imap, store, now=NOW, lookback_days=180)
+                    passes.append((time.perf_counter() - started) * 1000)
+                    trips = imap.round_trips - before
+                assert all(f.new == 0 for f in report.folders)
+        pass_ms = min(passes)
+        floor_quiet_ms = min(raw_no_change(server, user) for _ in range(3)) * 1000
 
     print(f"(a) raw imapclient floor:       {floor_s:8.2f} s  ({fetched} messages fetched)")
     print(
