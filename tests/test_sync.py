@@ -365,3 +365,34 @@ def test_messages_stored_before_a_crash_are_threaded_by_the_next_pass(
     with store.session() as session:
         keys = set(session.exec(select(MessageRow.thread_key)).all())
     assert len(keys) == 1
+
+
+def test_parallel_parsing_killed_mid_sync_then_resumed(
+    dovecot: PrivateDovecot,
+    imap_account: ImapAccount,
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Small batches so a small mailbox takes the two-process path.
+    monkeypatch.setattr("tracker.sync.FETCH_BATCH", 5)
+    monkeypatch.setattr("tracker.sync.PARALLEL_FROM_BATCHES", 2)
+    total = 23
+    client = imap_account.client()
+    for n in range(total):
+        client.append("INBOX", mail(n), msg_time=NOW - timedelta(days=1))
+    client.logout()
+
+    def kill_after_two_batches(account: str, folder: str, done: int, of: int) -> None:
+        if done == 10:
+            dovecot.kill()
+
+    try:
+        with pytest.raises(ConnectionLost):
+            run_sync(imap_account, store, progress=kill_after_two_batches)
+        assert counts(store) == (10, 10)
+    finally:
+        dovecot.restart(hard=True)
+    report = run_sync(imap_account, store)
+    assert folder_report(report, "INBOX").new == total - 10
+    assert stored_ids(store) == sorted(f"<m{n}@sync.test>" for n in range(total))
+    assert counts(store) == (total, total)

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timezone
 from typing import Any, Literal, TypeVar
 
 from imapclient import IMAPClient
@@ -392,11 +392,17 @@ def _fetched(uid: int, data: dict[bytes, Any]) -> FetchedMessage:
         raw=raw,
         size=int(data.get(b"RFC822.SIZE", len(raw))),
         flags=_strings(data.get(b"FLAGS", ())),
-        internaldate=internaldate if isinstance(internaldate, datetime) else None,
+        internaldate=_plain_offset(internaldate) if isinstance(internaldate, datetime) else None,
         gm_msgid=int(msgid) if msgid is not None else None,
         gm_thrid=int(thrid) if thrid is not None else None,
         labels=_strings(data.get(b"X-GM-LABELS", ())),
     )
+
+
+def _plain_offset(moment: datetime) -> datetime:
+    """The same moment with a stdlib `timezone` (imapclient's FixedOffset cannot be pickled)."""
+    offset = moment.utcoffset()
+    return moment.replace(tzinfo=UTC if offset is None else timezone(offset))
 
 
 def _strings(values: Sequence[Any]) -> tuple[str, ...]:
