@@ -1,0 +1,922 @@
+"""The other side's stated timeline in one message ("by Friday"), with its due date.
+
+Phrases are matched with one table of rules per language (en, de, fr, es); every table runs
+on every text, since a German recruiter may write one sentence in English. Each rule turns a
+phrase into a due date per tests/corpus/CONVENTIONS.md, computed from the calendar date of
+`sent_at` in its own offset. Vague promises ("soon", "demnächst", "prochainement",
+"dans les prochains jours", "in the next few days") are kept with `due=None`.
+
+Only promises of the other side's next step count. A phrase counts when its clause or
+sentence carries a promise word (get back / hear from us / decision / wir melden uns /
+nous reviendrons / le daremos...) and its own clause does not ask the reader to do
+something ("please sign by Friday", "merci de renvoyer", "por favor, firme"). Of several
+counting phrases the last one in the text wins.
+
+Decisions the rule book leaves open, taken here:
+- A weekday on its own ("by Friday", "next Friday", "nächsten Freitag") is the next such day
+  strictly after the message date.
+- "End of this week" written on a Saturday or Sunday means the coming Friday.
+- "quinze jours" / "quince días" mean two weeks (14 days), as the idiom does.
+- "in the next week" / "innerhalb einer Woche" are +7 days; "in der nächsten Woche" and
+  "la semaine prochaine" are "next week" (Friday of the following week).
+- An explicit date ("by November 27", "bis zum 27. November") is that date, this year if
+  not yet past, else next year.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from tracker.workdays import add_business_days, next_business_day
+
+
+@dataclass(frozen=True)
+class StatedTimeline:
+    """A promise of the other side: the phrase as written and its due date (None = vague)."""
+
+    text: str
+    due: date | None
+
+
+@dataclass(frozen=True)
+class _Context:
+    sent: date
+    country: str | None
+    subdivision: str | None
+
+
+_Resolve = Callable[[re.Match[str], _Context, "_Language"], date | None]
+
+
+@dataclass(frozen=True)
+class _Language:
+    weekdays: Mapping[str, int]
+    months: Mapping[str, int]
+    numbers: Mapping[str, int]
+    rules: tuple[tuple[re.Pattern[str], _Resolve], ...]
+    promise: re.Pattern[str]  # words that make a phrase the other side's promise
+    # words that make it a deadline set for the reader, or a meeting being arranged
+    request: re.Pattern[str]
+
+
+# --- date arithmetic -------------------------------------------------------------------
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _last_of_month(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _add_months(day: date, months: int) -> tuple[int, int]:
+    index = day.year * 12 + day.month - 1 + months
+    return index // 12, index % 12 + 1
+
+
+def _next_day_of_month(sent: date, day_of_month: int) -> date | None:
+    """The next `day_of_month` on or after `sent` (skipping months too short for it)."""
+    if not 1 <= day_of_month <= 31:
+        return None
+    for ahead in range(13):
+        year, month = _add_months(sent, ahead)
+        if day_of_month <= calendar.monthrange(year, month)[1]:
+            candidate = date(year, month, day_of_month)
+            if candidate >= sent:
+                return candidate
+    return None
+
+
+def _in_month(sent: date, month: int, day_of_month: int | None) -> date | None:
+    """Day `day_of_month` (None = last) of `month`, this year if not yet past, else next."""
+    for year in (sent.year, sent.year + 1):
+        last = calendar.monthrange(year, month)[1]
+        if day_of_month is not None and day_of_month > last:
+            continue
+        candidate = date(year, month, day_of_month or last)
+        if candidate >= sent:
+            return candidate
+    return None
+
+
+# --- resolvers -------------------------------------------------------------------------
+
+
+def _number(lang: _Language, word: str | None) -> int | None:
+    if word is None:
+        return None
+    word = word.lower()
+    if word.isdigit():
+        return int(word)
+    return lang.numbers.get(word)
+
+
+def _upper(match: re.Match[str], lang: _Language) -> int | None:
+    groups = match.groupdict()
+    upper = None
+    for name in ("m", "m2", "n", "n2"):
+        upper = upper or _number(lang, groups.get(name))
+    # A promise of 400 days is a misread number, not a timeline.
+    return upper if upper is not None and 0 < upper <= 120 else None
+
+
+def _weekday(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+    target = lang.weekdays[match["wd"].lower()]
+    ahead = (target - ctx.sent.weekday() - 1) % 7 + 1
+    return ctx.sent + timedelta(days=ahead)
+
+
+def _day_of_month(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+    return _next_day_of_month(ctx.sent, int(match["day"].rstrip("er")))
+
+
+def _explicit(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+    groups = match.groupdict()
+    month = groups.get("mon")
+    number = int(month) if month else lang.months[match["month"].lower()]
+    if not 1 <= number <= 12:
+        return None
+    return _in_month(ctx.sent, number, int(match["day"].rstrip("er")))
+
+
+def _this_week(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+    friday = _monday(ctx.sent) + timedelta(days=4)
+    return friday if friday >= ctx.sent else friday + timedelta(days=7)
+
+
+def _next_week_on(weekday: int) -> _Resolve:
+    def resolve(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+        return _monday(ctx.sent) + timedelta(days=7 + weekday)
+
+    return resolve
+
+
+def _business_days(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+    n = _upper(match, lang)
+    return None if n is None else add_business_days(ctx.sent, n, ctx.country, ctx.subdivision)
+
+
+def _days_times(factor: int) -> _Resolve:
+    def resolve(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+        n = _upper(match, lang)
+        return None if n is None else ctx.sent + timedelta(days=n * factor)
+
+    return resolve
+
+
+def _plus(days: int) -> _Resolve:
+    def resolve(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+        return ctx.sent + timedelta(days=days)
+
+    return resolve
+
+
+def _end_of_month_after(months: int) -> _Resolve:
+    def resolve(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+        return _last_of_month(*_add_months(ctx.sent, months))
+
+    return resolve
+
+
+def _next_month_day(day_of_month: int) -> _Resolve:
+    def resolve(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+        year, month = _add_months(ctx.sent, 1)
+        return date(year, month, day_of_month)
+
+    return resolve
+
+
+def _month_part(day_of_month: int | None) -> _Resolve:
+    def resolve(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+        month = match.groupdict().get("month") or match["month2"]
+        return _in_month(ctx.sent, lang.months[month.lower()], day_of_month)
+
+    return resolve
+
+
+def _after_holidays(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+    new_year = date(ctx.sent.year + 1, 1, 1)
+    return next_business_day(new_year, ctx.country, ctx.subdivision)
+
+
+def _vague(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+    return None
+
+
+# --- the tables ------------------------------------------------------------------------
+
+
+def _alternatives(words: Mapping[str, int]) -> str:
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
+def _language(
+    *,
+    weekdays: Mapping[str, int],
+    months: Mapping[str, int],
+    numbers: Mapping[str, int],
+    rules: list[tuple[str, _Resolve]],
+    promise: str,
+    request: str,
+) -> _Language:
+    slots = {
+        "WD": _alternatives(weekdays),
+        "MONTH": _alternatives(months),
+        "NUM": r"\d{1,3}|" + _alternatives(numbers),
+    }
+    compiled = tuple(
+        (re.compile(pattern.format(**slots), re.IGNORECASE | re.VERBOSE), resolve)
+        for pattern, resolve in rules
+    )
+    return _Language(
+        weekdays=weekdays,
+        months=months,
+        numbers=numbers,
+        rules=compiled,
+        promise=re.compile(promise, re.IGNORECASE | re.VERBOSE),
+        request=re.compile(request, re.IGNORECASE | re.VERBOSE),
+    )
+
+
+_DASH = r"\s*(?:-|–|—)\s*"
+
+ENGLISH = _language(
+    weekdays={
+        "monday": 0,
+        "tuesday": 1,
+        "wednesday": 2,
+        "thursday": 3,
+        "friday": 4,
+        "saturday": 5,
+        "sunday": 6,
+    },
+    months={
+        "january": 1,
+        "february": 2,
+        "march": 3,
+        "april": 4,
+        "may": 5,
+        "june": 6,
+        "july": 7,
+        "august": 8,
+        "september": 9,
+        "sept": 9,
+        "october": 10,
+        "november": 11,
+        "december": 12,
+    },
+    numbers={
+        "a": 1,
+        "one": 1,
+        "two": 2,
+        "three": 3,
+        "four": 4,
+        "five": 5,
+        "six": 6,
+        "seven": 7,
+        "eight": 8,
+        "nine": 9,
+        "ten": 10,
+        "fourteen": 14,
+        "fifteen": 15,
+    },
+    rules=[
+        (
+            r"\b(?:by|before|on|until|no\ later\ than)\s+(?:(?:{WD}),?\s+)?(?:the\s+)?"
+            r"(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+(?P<month>{MONTH})\b",
+            _explicit,
+        ),
+        (
+            r"\b(?:by|before|on|until|no\ later\ than)\s+(?:(?:{WD}),?\s+)?(?P<month>{MONTH})"
+            r"\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b",
+            _explicit,
+        ),
+        (
+            r"\b(?:by|before|on|until|no\ later\ than)\s+(?:this\s+(?:coming\s+)?|next\s+)?"
+            r"(?:{WD}),?\s+(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b",
+            _day_of_month,
+        ),
+        (
+            r"\b(?:by|before|until|no\ later\ than)\s+the\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
+            r"(?!\s*(?:business|working|days|weeks))",
+            _day_of_month,
+        ),
+        (r"\b(?:by|before|until)\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)\b", _day_of_month),
+        (
+            r"\b(?:(?:by|before|on|until|no\ later\ than)\s+(?:(?:the\ )?end\ of\ (?:the\ )?day\s+"
+            r"(?:on\s+)?|EOD\s+|COB\s+)?(?:this\s+(?:coming\s+)?|next\s+)?"
+            r"|this\s+(?:coming\s+)?|next\s+)(?P<wd>{WD})\b",
+            _weekday,
+        ),
+        (
+            r"\b(?:by\s+)?(?:the\s+)?end\s+of\s+(?:this|the)\s+week\b|\blater\s+this\s+week\b"
+            r"|\b(?:by|before)\s+the\s+weekend\b|\b(?:sometime\s+)?this\s+week\b",
+            _this_week,
+        ),
+        (
+            r"\b(?:by\s+)?(?:the\s+)?end\s+of\s+next\s+week\b"
+            r"|\b(?:sometime\s+|some\s+time\s+|during\s+|by\s+|later\s+|late\s+)?next\s+week\b",
+            _next_week_on(4),
+        ),
+        (
+            r"\b(?:early|(?:at\s+)?the\s+(?:beginning|start)\s+of|first\s+thing)\s+next\s+week\b",
+            _next_week_on(1),
+        ),
+        (r"\b(?:by\s+)?(?:mid-?\s*|(?:the\s+)?middle\s+of\s+)next\s+week\b", _next_week_on(2)),
+        (r"\b(?:by\s+)?(?:the\s+)?(?:end\s+of\s+)?the\s+week\s+after\s+next\b", _next_week_on(11)),
+        (
+            r"\b(?:(?:with)?in|in\s+the\s+next|over\s+the\s+next)\s+(?P<n>{NUM})"
+            r"(?:(?:"
+            + _DASH
+            + r"|\s+to\s+|\s+or\s+)(?P<m>{NUM}))?\s+(?:business|working)\s+days?\b"
+            r"|\b(?P<n2>\d{{1,2}})" + _DASH + r"(?P<m2>\d{{1,2}})"
+            r"\s+(?:business|working)\s+days\b",
+            _business_days,
+        ),
+        (
+            r"\b(?:(?:with)?in|in\s+the\s+next|over\s+the\s+next)\s+(?P<n>{NUM})"
+            r"(?:(?:" + _DASH + r"|\s+to\s+)(?P<m>{NUM}))?\s+(?:calendar\s+)?days?\b",
+            _days_times(1),
+        ),
+        (
+            r"\b(?:(?:with)?in|in\s+the\s+next|over\s+the\s+next)\s+(?P<n>{NUM})"
+            r"(?:(?:" + _DASH + r"|\s+to\s+)(?P<m>{NUM}))?\s+weeks?\b",
+            _days_times(7),
+        ),
+        (r"\b(?:with)?in\s+the\s+next\s+week\b", _plus(7)),
+        (r"\b(?:with)?in\s+a\s+fortnight\b", _plus(14)),
+        (
+            r"\b(?:by\s+)?(?:the\s+)?end\s+of\s+(?:the|this)\s+month\b|\b(?:by\s+)?month[-\s]end\b"
+            r"|\blater\s+this\s+month\b",
+            _end_of_month_after(0),
+        ),
+        (
+            r"\b(?:by\s+)?(?:the\s+)?end\s+of\s+next\s+month\b|\b(?:sometime\s+)?next\s+month\b",
+            _end_of_month_after(1),
+        ),
+        (
+            r"\b(?:early|(?:at\s+)?the\s+(?:beginning|start)\s+of)\s+next\s+month\b",
+            _next_month_day(5),
+        ),
+        (
+            r"\b(?:by\s+|in\s+|around\s+)?(?:mid-?\s*|the\s+middle\s+of\s+)(?P<month>{MONTH})\b",
+            _month_part(15),
+        ),
+        (
+            r"\b(?:by\s+|in\s+)?(?:early|the\s+(?:beginning|start)\s+of)\s+(?P<month>{MONTH})\b",
+            _month_part(5),
+        ),
+        (
+            r"\b(?:by\s+)?(?:the\s+)?end\s+of\s+(?P<month>{MONTH})\b|\b(?:in\s+)?late\s+"
+            r"(?P<month2>{MONTH})\b",
+            _month_part(None),
+        ),
+        (
+            r"\b(?:after|following)\s+the\s+(?:holidays|holiday\s+(?:season|break)|new\s+year"
+            r"|christmas(?:\s+(?:break|holidays))?|festive\s+(?:season|period))\b"
+            r"|\b(?:early\s+)?in\s+the\s+new\s+year\b",
+            _after_holidays,
+        ),
+        (
+            r"(?<!as\ )\b(?:very\s+)?soon\b(?!\ as\b)|\bshortly\b|\bin\s+due\s+course\b"
+            r"|\bin\s+the\s+(?:coming|next\s+few)\s+(?:days|weeks)\b"
+            r"|\bover\s+the\s+(?:next|coming)\s+(?:few\s+)?(?:days|weeks)\b"
+            r"|\bin\s+a\s+few\s+(?:days|weeks)\b|\bas\s+soon\s+as\s+(?:possible|we\s+can|we\s+\w+)"
+            r"|\bASAP\b|\bbefore\s+long\b",
+            _vague,
+        ),
+    ],
+    promise=r"""\b(?:get(?:ting)?\s+back|hear\s+(?:back|from\s+(?:us|me|the|our))|back\s+to\s+you
+        |(?<!your\ )decision|update|let\s+you\s+know|feedback|be\s+in\s+touch|reach\s+out
+        |follow\s+up|come\s+back|next\s+steps?|respond|response|outcome|news|finali[sz]e
+        |expect\s+to|get\s+in\s+touch|contact\s+you|circle\s+back|we(?:['’]ll|\s+will|\s+should
+        |\s+expect|\s+hope|\s+aim|\s+plan|\s+intend|['’]re\s+aiming|\s+are\s+aiming|\s+would)
+        |our\s+team|(?:hiring|recruiting)\s+(?:team|manager)|you(?:['’]ll|\s+will|\s+should)
+        \s+(?:hear|receive|get))\b""",
+    request=r"""\b(?:please|kindly|could\s+you|can\s+you|would\s+you|sign(?:ed)?|return\s+the
+        |send\s+(?:us|me|over|back)|your\s+availability|submit|complete\s+the|fill|confirm
+        |let\s+us\s+know|reply\s+by|your\s+decision|accept|deadline\s+for\s+you
+        |if\s+you\s+(?:can|could)|meet\s+(?:with\s+)?you|interview\s+you|invite\s+you
+        |for\s+an?\s+(?:\w+\s+){0,2}(?:interview|call|chat)|schedule\s+(?:a|an|the|your)
+        |calendar\s+invit\w*|(?:talk|speak|see\s+you)\s+soon)\b""",
+)
+
+GERMAN = _language(
+    weekdays={
+        "montag": 0,
+        "dienstag": 1,
+        "mittwoch": 2,
+        "donnerstag": 3,
+        "freitag": 4,
+        "samstag": 5,
+        "sonntag": 6,
+    },
+    months={
+        "januar": 1,
+        "jänner": 1,
+        "februar": 2,
+        "märz": 3,
+        "april": 4,
+        "mai": 5,
+        "juni": 6,
+        "juli": 7,
+        "august": 8,
+        "september": 9,
+        "oktober": 10,
+        "november": 11,
+        "dezember": 12,
+    },
+    numbers={
+        "ein": 1,
+        "eine": 1,
+        "einer": 1,
+        "einem": 1,
+        "zwei": 2,
+        "drei": 3,
+        "vier": 4,
+        "fünf": 5,
+        "sechs": 6,
+        "sieben": 7,
+        "acht": 8,
+        "neun": 9,
+        "zehn": 10,
+        "vierzehn": 14,
+    },
+    rules=[
+        (
+            r"\b(?:bis|vor|am)\s+(?:(?:{WD}),?\s+)?(?:(?:zum|den|spätestens(?:\s+zum)?)\s+)?"
+            r"(?P<day>\d{{1,2}})\.\s*(?P<month>{MONTH})\b",
+            _explicit,
+        ),
+        (
+            r"\b(?:bis|vor|am)\s+(?:(?:{WD}),?\s+)?(?:(?:zum|den|spätestens(?:\s+zum)?)\s+)?"
+            r"(?P<day>\d{{1,2}})\.(?P<mon>\d{{1,2}})\.?(?:\d{{2,4}})?",
+            _explicit,
+        ),
+        (
+            r"\b(?:bis|am)\s+(?:(?:zum|kommenden|diesen|spätestens)\s+)?(?:{WD}),?\s+(?:den\s+)?"
+            r"(?P<day>\d{{1,2}})\.(?!\s*(?:\d|{MONTH}))",
+            _day_of_month,
+        ),
+        (
+            r"\bbis\s+(?:spätestens\s+)?zum\s+(?P<day>\d{{1,2}})\.(?!\s*(?:\d|{MONTH}))",
+            _day_of_month,
+        ),
+        (
+            r"\b(?:bis|am|vor)\s+(?:spätestens\s+)?(?:(?:zum|kommenden|diesen|nächsten)\s+)?"
+            r"(?P<wd>{WD})\b",
+            _weekday,
+        ),
+        (
+            r"\b(?:bis\s+)?(?:zum\s+)?Ende\s+(?:dieser|der|diese)\s+Woche\b"
+            r"|\b(?:noch\s+|im\s+Laufe\s+)?(?:dieser|diese)\s+Woche\b",
+            _this_week,
+        ),
+        (
+            r"\b(?:bis\s+)?(?:zum\s+)?Ende\s+(?:der\s+)?(?:nächste[nr]?|kommende[nr]?)\s+Woche\b"
+            r"|\b(?:im\s+Laufe\s+der\s+|in\s+der\s+)?(?:nächste[nr]?|kommende[nr]?)\s+Woche\b",
+            _next_week_on(4),
+        ),
+        (
+            r"\b(?:bis\s+)?(?:zum\s+)?Anfang\s+(?:der\s+)?(?:nächste[nr]?|kommende[nr]?)\s+Woche\b",
+            _next_week_on(1),
+        ),
+        (
+            r"\b(?:bis\s+)?Mitte\s+(?:der\s+)?(?:nächste[nr]?|kommende[nr]?)\s+Woche\b",
+            _next_week_on(2),
+        ),
+        (
+            r"\b(?:innerhalb\s+(?:von\s+|der\s+nächsten\s+)?|in\s+(?:den\s+nächsten\s+)?|binnen\s+)"
+            r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+bis\s+)(?P<m>{NUM}))?\s+"
+            r"(?:Werktag|Arbeitstag|Geschäftstag)(?:e|en)?\b",
+            _business_days,
+        ),
+        (
+            r"\b(?:innerhalb\s+(?:von\s+|der\s+nächsten\s+)?|in\s+(?:den\s+nächsten\s+)?|binnen\s+)"
+            r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+bis\s+)(?P<m>{NUM}))?\s+Tag(?:e|en)?\b",
+            _days_times(1),
+        ),
+        (
+            r"\b(?:innerhalb\s+(?:von\s+|der\s+nächsten\s+)?|in\s+(?:den\s+nächsten\s+)?|binnen\s+)"
+            r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+bis\s+)(?P<m>{NUM}))?\s+Woche(?:n)?\b",
+            _days_times(7),
+        ),
+        (r"\binnerhalb\s+der\s+nächsten\s+Woche\b", _plus(7)),
+        (
+            r"\b(?:bis\s+)?(?:zum\s+)?Ende\s+(?:des|dieses)\s+Monats\b"
+            r"|\b(?:bis\s+)?(?:zum\s+)?Monatsende\b|\b(?:noch\s+)?(?:in\s+)?diese[nm]\s+Monat\b",
+            _end_of_month_after(0),
+        ),
+        (
+            r"\b(?:bis\s+)?(?:zum\s+)?Ende\s+(?:des\s+)?(?:nächsten|kommenden)\s+Monats\b"
+            r"|\b(?:im\s+)?(?:nächsten|kommenden)\s+Monat\b",
+            _end_of_month_after(1),
+        ),
+        (r"\b(?:bis\s+)?(?:zur\s+)?Mitte\s+(?P<month>{MONTH})\b", _month_part(15)),
+        (r"\b(?:bis\s+)?(?:zum\s+)?Anfang\s+(?P<month>{MONTH})\b", _month_part(5)),
+        (r"\b(?:bis\s+)?(?:zum\s+)?Ende\s+(?P<month>{MONTH})\b", _month_part(None)),
+        (
+            r"\bnach\s+den\s+(?:Weihnachts)?(?:Feiertagen|Festtagen)\b"
+            r"|\bnach\s+(?:dem\s+)?(?:Jahreswechsel|Neujahr)\b|\bim\s+neuen\s+Jahr\b"
+            r"|\bnach\s+(?:den\s+)?Weihnachten\b",
+            _after_holidays,
+        ),
+        (
+            r"\bdemnächst\b|\bin\s+Kürze\b|\bbald(?:möglichst|igst)?\b|\bzeitnah\b"
+            r"|\bin\s+den\s+(?:kommenden|nächsten)\s+(?:Tagen|Wochen)\b"
+            r"|\bso\s+(?:bald|schnell)\s+wie\s+möglich\b|\bschnellstmöglich\b|\bkurzfristig\b",
+            _vague,
+        ),
+    ],
+    promise=r"""(?:\bmelden?\s+(?:uns|mich|wir|ich)|\bRückmeldung|\bEntscheidung|\bBescheid
+        |zurückkommen|\bkommen\s+\w+\s+(?:\w+\s+)?zurück|\bvon\s+uns\b|\bhören\s+Sie|\binformieren
+        |\bFeedback|\bAntwort|\bin\s+Verbindung|\bUpdate|\bwir\s+werden|\bwerden\s+wir
+        |\bwir\s+(?:möchten|planen|hoffen|gehen\s+davon)|\bdas\s+Team|\bmitteilen|\bNachricht
+        |\bnächsten\s+Schritte)""",
+    request=r"""\b(?:bitte|unterschreiben|unterschrieben|unterzeichne\w*|senden\s+Sie
+        |schicken\s+Sie|Ihre\s+Verfügbarkeit|zurücksenden|reichen\s+Sie|teilen\s+Sie\s+uns
+        |geben\s+Sie\s+uns|einreichen|bestätigen\s+Sie|Ihre\s+Entscheidung|könnten\s+Sie
+        |einladen|Einladung|zu\s+einem\s+\w*(?:interview|gespräch)|kennenlernen|bis\s+bald)\b""",
+)
+
+FRENCH = _language(
+    weekdays={
+        "lundi": 0,
+        "mardi": 1,
+        "mercredi": 2,
+        "jeudi": 3,
+        "vendredi": 4,
+        "samedi": 5,
+        "dimanche": 6,
+    },
+    months={
+        "janvier": 1,
+        "février": 2,
+        "fevrier": 2,
+        "mars": 3,
+        "avril": 4,
+        "mai": 5,
+        "juin": 6,
+        "juillet": 7,
+        "août": 8,
+        "aout": 8,
+        "septembre": 9,
+        "octobre": 10,
+        "novembre": 11,
+        "décembre": 12,
+        "decembre": 12,
+    },
+    numbers={
+        "un": 1,
+        "une": 1,
+        "deux": 2,
+        "trois": 3,
+        "quatre": 4,
+        "cinq": 5,
+        "six": 6,
+        "sept": 7,
+        "huit": 8,
+        "neuf": 9,
+        "dix": 10,
+    },
+    rules=[
+        (
+            r"(?:\bd['’]ici\s+(?:au\s+|le\s+)?|\bavant\s+le\s+|\bjusqu['’]au\s+|\ble\s+|\bpour\s+le\s+)"
+            r"(?:(?:{WD})\s+)?(?P<day>\d{{1,2}}|1er)\s+(?P<month>{MONTH})\b",
+            _explicit,
+        ),
+        (
+            r"(?:\bd['’]ici|\bavant|\bjusqu['’]à|\bpour)\s+(?:le\s+)?(?:{WD})\s+(?P<day>\d{{1,2}})\b"
+            r"(?!\s*(?:{MONTH}))",
+            _day_of_month,
+        ),
+        (
+            r"(?:\bd['’]ici\s+le|\bavant\s+le|\bjusqu['’]au|\bpour\s+le)\s+(?P<day>\d{{1,2}})\b"
+            r"(?!\s*(?:{MONTH}|jours?|semaines?|/))",
+            _day_of_month,
+        ),
+        (
+            r"(?:\bd['’]ici|\bavant|\bjusqu['’]à|\bpour|\bdès)\s+(?:le\s+)?(?P<wd>{WD})"
+            r"(?:\s+prochain)?\b",
+            _weekday,
+        ),
+        (
+            r"\bd['’]ici\s+(?:à\s+)?la\s+fin\s+de\s+(?:la|cette)\s+semaine\b(?!\s+prochaine)"
+            r"|\ben\s+fin\s+de\s+semaine\b(?!\s+prochaine)"
+            r"|\b(?:dans\s+le\s+courant\s+de\s+|dans\s+)?cette\s+semaine\b",
+            _this_week,
+        ),
+        (
+            r"(?:\bd['’]ici\s+(?:à\s+)?|\ben\s+)?(?:la\s+)?fin\s+de\s+(?:la\s+)?semaine\s+prochaine\b"
+            r"|(?:\bd['’]ici\s+|\bdans\s+le\s+courant\s+de\s+|\bpendant\s+|\bdurant\s+)?"
+            r"\bla\s+semaine\s+prochaine\b",
+            _next_week_on(4),
+        ),
+        (
+            r"\b(?:en\s+|au\s+|dès\s+le\s+)?début\s+(?:de\s+)?(?:la\s+)?semaine\s+prochaine\b",
+            _next_week_on(1),
+        ),
+        (
+            r"\b(?:en\s+|au\s+|vers\s+le\s+)?milieu\s+de\s+(?:la\s+)?semaine\s+prochaine\b",
+            _next_week_on(2),
+        ),
+        (
+            r"(?:\bsous|\bdans|\bd['’]ici|\bdans\s+un\s+délai\s+(?:maximum\s+)?de|\ben)\s+"
+            r"(?:les\s+)?(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+à\s+)(?P<m>{NUM}))?\s+"
+            r"(?:prochains\s+)?jours\s+(?:ouvrés|ouvrables)\b",
+            _business_days,
+        ),
+        (r"(?:\bsous|\bdans|\bd['’]ici|\bdans\s+un\s+délai\s+de)\s+quinze\s+jours\b", _plus(14)),
+        (
+            r"(?:\bsous|\bdans|\bd['’]ici|\bdans\s+un\s+délai\s+(?:maximum\s+)?de)\s+"
+            r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+à\s+)(?P<m>{NUM}))?\s+jours\b"
+            r"(?!\s+(?:ouvrés|ouvrables))",
+            _days_times(1),
+        ),
+        (
+            r"(?:\bsous|\bdans|\bd['’]ici|\bdans\s+un\s+délai\s+(?:maximum\s+)?de)\s+"
+            r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+à\s+)(?P<m>{NUM}))?\s+semaines?\b"
+            r"|(?:\bdans|\bsous|\bd['’]ici|\bau\s+cours)\s+(?:des|les)\s+(?P<n2>{NUM})\s+"
+            r"prochaines\s+semaines\b",
+            _days_times(7),
+        ),
+        (
+            r"(?:\bd['’]ici\s+(?:à\s+)?|\ben\s+)?(?:la\s+)?fin\s+(?:du|de\s+ce)\s+mois\b"
+            r"(?!\s+prochain)|\ben\s+fin\s+de\s+mois\b|\bavant\s+la\s+fin\s+du\s+mois\b"
+            r"(?!\s+prochain)",
+            _end_of_month_after(0),
+        ),
+        (
+            r"(?:\bd['’]ici\s+(?:à\s+)?|\ben\s+)?(?:la\s+)?fin\s+du\s+mois\s+prochain\b"
+            r"|\ble\s+mois\s+prochain\b",
+            _end_of_month_after(1),
+        ),
+        (
+            r"(?:\bd['’]ici\s+(?:à\s+)?|\bvers\s+|\bà\s+)?(?:la\s+)?\bmi-?\s*(?P<month>{MONTH})\b",
+            _month_part(15),
+        ),
+        (
+            r"(?:\bd['’]ici\s+|\ben\s+|\bau\s+)?\bdébut\s+(?:du\s+mois\s+d['’]|de\s+)?"
+            r"(?P<month>{MONTH})\b",
+            _month_part(5),
+        ),
+        (
+            r"(?:\bd['’]ici\s+(?:à\s+)?|\ben\s+)?(?:la\s+)?\bfin\s+(?:du\s+mois\s+d['’]|de\s+)?"
+            r"(?P<month>{MONTH})\b",
+            _month_part(None),
+        ),
+        (
+            r"\b(?:après|au\s+retour\s+de)s?\s+(?:les\s+|des\s+)?fêtes\b(?:\s+de\s+fin\s+d['’]année)?"
+            r"|\baprès\s+les\s+vacances\s+de\s+(?:Noël|fin\s+d['’]année)\b"
+            r"|\baprès\s+le\s+nouvel\s+an\b|\bà\s+la\s+rentrée\s+de\s+janvier\b",
+            _after_holidays,
+        ),
+        (
+            r"\bprochainement\b|\bbientôt\b|\brapidement\b|\btrès\s+vite\b|\bsous\s+peu\b"
+            r"|\bdans\s+les\s+(?:prochains|meilleurs)\s+(?:jours|délais)\b"
+            r"|\bdans\s+les\s+(?:prochaines\s+semaines|semaines\s+à\s+venir|jours\s+à\s+venir)\b"
+            r"|\bdès\s+que\s+possible\b|\bau\s+plus\s+vite\b|\bd['’]ici\s+peu\b",
+            _vague,
+        ),
+    ],
+    promise=r"""(?:\breviendr\w+|\brev(?:enir|iens|enons|enez)\s+vers|(?<!votre\ )\bretour\b
+        |(?<!votre\ )\bdécision|\bréponse|\bnouvelles|\btiendr\w+\s+au\s+courant
+        |\b(?:re)?contacter|\bfeedback|\bfaire\s+savoir
+        |\bnous\s+(?:allons|pensons|espérons|comptons|prévoyons|devrions)
+        |\b(?:nous|je)\s+(?:vous\s+)?\w+(?:rons|rai)\b|\binform|\bl['’]équipe|\bprochaines\s+étapes)""",
+    request=r"""(?:\bmerci\s+de|\bveuillez|\bpourriez[-\s]vous|\bpouvez[-\s]vous|\bsigner|\bsigné
+        |\bvos\s+disponibilités|\brenvoyer|\bretourner|\bnous\s+faire\s+(?:parvenir|un\s+retour)
+        |\bnous\s+transmettre|\bnous\s+envoyer|\bvotre\s+(?:décision|réponse|retour)
+        |\bconfirmer|\bmerci\s+d['’]|\bvous\s+rencontrer|\bvous\s+inviter|\bconvier
+        |\bpour\s+un\s+entretien|\bà\s+(?:très\s+)?bientôt)""",
+)
+
+SPANISH = _language(
+    weekdays={
+        "lunes": 0,
+        "martes": 1,
+        "miércoles": 2,
+        "miercoles": 2,
+        "jueves": 3,
+        "viernes": 4,
+        "sábado": 5,
+        "sabado": 5,
+        "domingo": 6,
+    },
+    months={
+        "enero": 1,
+        "febrero": 2,
+        "marzo": 3,
+        "abril": 4,
+        "mayo": 5,
+        "junio": 6,
+        "julio": 7,
+        "agosto": 8,
+        "septiembre": 9,
+        "setiembre": 9,
+        "octubre": 10,
+        "noviembre": 11,
+        "diciembre": 12,
+    },
+    numbers={
+        "un": 1,
+        "una": 1,
+        "uno": 1,
+        "dos": 2,
+        "tres": 3,
+        "cuatro": 4,
+        "cinco": 5,
+        "seis": 6,
+        "siete": 7,
+        "ocho": 8,
+        "nueve": 9,
+        "diez": 10,
+    },
+    rules=[
+        (
+            r"\b(?:antes\s+del?|para\s+el|hasta\s+el|el)\s+(?:(?:{WD}),?\s+)?(?:día\s+)?"
+            r"(?P<day>\d{{1,2}})\s+de\s+(?P<month>{MONTH})\b",
+            _explicit,
+        ),
+        (
+            r"\b(?:antes\s+del|para\s+el|hasta\s+el|el)\s+(?:{WD}),?\s+(?:día\s+)?"
+            r"(?P<day>\d{{1,2}})\b(?!\s+de\s+(?:{MONTH}))",
+            _day_of_month,
+        ),
+        (
+            r"\b(?:antes\s+del|para\s+el|hasta\s+el)\s+día\s+(?P<day>\d{{1,2}})\b"
+            r"(?!\s+de\s+(?:{MONTH}))",
+            _day_of_month,
+        ),
+        (
+            r"\b(?:antes\s+del|para\s+el|hasta\s+el|el\s+próximo|el)\s+(?P<wd>{WD})"
+            r"(?:\s+próximo)?\b",
+            _weekday,
+        ),
+        (
+            r"\b(?:a\s+|antes\s+de\s+|para\s+)?(?:finales|fin(?:al)?)\s+de\s+(?:esta|la)\s+semana\b"
+            r"(?!\s+que\s+viene)|\bantes\s+de\s+que\s+termine\s+la\s+semana\b"
+            r"|\b(?:durante\s+|a\s+lo\s+largo\s+de\s+)?esta\s+semana\b",
+            _this_week,
+        ),
+        (
+            r"\b(?:a\s+|para\s+|antes\s+de\s+)?(?:finales|fin(?:al)?)\s+de\s+la\s+"
+            r"(?:próxima\s+semana|semana\s+que\s+viene)\b"
+            r"|\b(?:durante\s+|a\s+lo\s+largo\s+de\s+)?la\s+(?:próxima\s+semana|semana\s+que\s+viene)\b",
+            _next_week_on(4),
+        ),
+        (
+            r"\b(?:a\s+|al\s+)?(?:principios|comienzos|inicio|principio)\s+de\s+la\s+"
+            r"(?:próxima\s+semana|semana\s+que\s+viene)\b",
+            _next_week_on(1),
+        ),
+        (
+            r"\b(?:a\s+)?mediados\s+de\s+la\s+(?:próxima\s+semana|semana\s+que\s+viene)\b",
+            _next_week_on(2),
+        ),
+        (
+            r"\b(?:en\s+un\s+plazo\s+(?:máximo\s+)?de|en|dentro\s+de|en\s+los\s+próximos)\s+"
+            r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+a\s+|\s+o\s+)(?P<m>{NUM}))?\s+días\s+"
+            r"(?:hábiles|laborables)\b",
+            _business_days,
+        ),
+        (r"\b(?:en\s+un\s+plazo\s+de|en|dentro\s+de)\s+quince\s+días\b", _plus(14)),
+        (
+            r"\b(?:en\s+un\s+plazo\s+(?:máximo\s+)?de|en|dentro\s+de|en\s+los\s+próximos)\s+"
+            r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+a\s+)(?P<m>{NUM}))?\s+días\b"
+            r"(?!\s+(?:hábiles|laborables))",
+            _days_times(1),
+        ),
+        (
+            r"\b(?:en\s+un\s+plazo\s+(?:máximo\s+)?de|en|dentro\s+de)\s+"
+            r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+a\s+)(?P<m>{NUM}))?\s+semanas?\b"
+            r"|\ben\s+las\s+próximas\s+(?P<n2>{NUM})\s+semanas\b",
+            _days_times(7),
+        ),
+        (
+            r"\b(?:a\s+|antes\s+de\s+|para\s+)?(?:finales|fin(?:al)?)\s+de(?:l)?\s+(?:este\s+)?mes\b"
+            r"(?!\s+(?:que\s+viene|próximo))",
+            _end_of_month_after(0),
+        ),
+        (
+            r"\b(?:a\s+|antes\s+de\s+|para\s+)?(?:finales|fin(?:al)?)\s+del\s+"
+            r"(?:próximo\s+mes|mes\s+que\s+viene)\b|\bel\s+(?:próximo\s+mes|mes\s+que\s+viene)\b",
+            _end_of_month_after(1),
+        ),
+        (r"\b(?:a\s+|para\s+|hacia\s+)?mediados\s+de\s+(?P<month>{MONTH})\b", _month_part(15)),
+        (
+            r"\b(?:a\s+|para\s+)?(?:principios|comienzos)\s+de\s+(?P<month>{MONTH})\b",
+            _month_part(5),
+        ),
+        (
+            r"\b(?:a\s+|para\s+|antes\s+de\s+)?(?:finales|fin(?:al)?)\s+de\s+(?P<month>{MONTH})\b",
+            _month_part(None),
+        ),
+        (
+            r"\b(?:después|tras|a\s+la\s+vuelta)\s+de\s+(?:las\s+)?(?:fiestas|vacaciones\s+de\s+"
+            r"navidad|navidades|navidad)\b|\b(?:después|tras)\s+(?:de\s+)?año\s+nuevo\b"
+            r"|\btras\s+las\s+fiestas\b",
+            _after_holidays,
+        ),
+        (
+            r"\bpronto\b|\ben\s+breve\b|\bpróximamente\b|\ben\s+las\s+próximas\s+semanas\b"
+            r"|\ben\s+los\s+próximos\s+días\b|\blo\s+antes\s+posible\b|\ba\s+la\s+mayor\s+brevedad\b"
+            r"|\ben\s+cuanto\s+(?:podamos|sea\s+posible)\b",
+            _vague,
+        ),
+    ],
+    promise=r"""(?:\b(?:le|te|les)\s+daremos|\bdaremos|\brespuesta|(?<!su\ )(?<!tu\ )\bdecisión
+        |\bnos\s+pondremos\s+en\s+contacto|\bnos\s+comunicaremos|\b(?:le|te|les)\s+informaremos
+        |\bnoticias|\b(?:le|te|les)\s+contactaremos|\bvolveremos|\bescribiremos|\bfeedback
+        |\bnovedades|\besperamos|\btendremos|\bnuestro\s+equipo|\b\w+remos\b
+        |\bpróximos\s+pasos)""",
+    request=r"""(?:\bpor\s+favor|\bfirmar|\bfirme|\bfirmad[oa]|\benví[ea]|\benvíenos|\benvíanos
+        |\b(?:tu|su)\s+disponibilidad|\bconfirm[ea]\b|\ble\s+rogamos|\bpodría|\bnecesitamos\s+que
+        |\b(?:tu|su)\s+(?:decisión|respuesta)|\bdevuelva|\bdevuelve|\binvitar(?:te|le)
+        |\bconvocar(?:te|le)|\bpara\s+una\s+entrevista|\bhasta\s+pronto)""",
+)
+
+_LANGUAGES = (ENGLISH, GERMAN, FRENCH, SPANISH)
+
+# Sentences end at . ! ? (not the dot of a German ordinal "27.") or at a blank line / bullet.
+_SENTENCE_END = re.compile(r"(?<!\d)[.!?](?=\s|$)|\n\s*\n|\n\s*[-*•]\s")
+# Clauses split at commas, semicolons, colons and the joining words of the four languages.
+_CLAUSE_END = re.compile(
+    _SENTENCE_END.pattern + r"|[,;:()]|\s(?:and|but|und|aber|sondern|et|mais|y|pero|sino)\s",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    start: int
+    end: int
+    rank: int  # the rule's position: on an equal span the earlier rule wins
+    text: str
+    due: date | None
+    lang: _Language
+
+
+def _span(text: str, boundary: re.Pattern[str], start: int, end: int) -> str:
+    left = 0
+    for found in boundary.finditer(text, 0, start):
+        left = found.end()
+    right_match = boundary.search(text, end)
+    right = right_match.start() if right_match else len(text)
+    return text[left:right]
+
+
+def _counts(text: str, candidate: _Candidate) -> bool:
+    """True when the phrase is the other side's promise, not a deadline for the reader."""
+    clause = _span(text, _CLAUSE_END, candidate.start, candidate.end)
+    if any(lang.request.search(clause) for lang in _LANGUAGES):
+        return False
+    if any(lang.promise.search(clause) for lang in _LANGUAGES):
+        return True
+    sentence = _span(text, _SENTENCE_END, candidate.start, candidate.end)
+    return any(lang.promise.search(sentence) for lang in _LANGUAGES)
+
+
+def _candidates(text: str, ctx: _Context) -> list[_Candidate]:
+    found: list[_Candidate] = []
+    rank = 0
+    for lang in _LANGUAGES:
+        for pattern, resolve in lang.rules:
+            rank += 1
+            for match in pattern.finditer(text):
+                phrase = " ".join(match.group(0).split()).strip(" ,")
+                if not phrase:
+                    continue
+                try:
+                    due = resolve(match, ctx, lang)
+                except (KeyError, ValueError, OverflowError, IndexError):
+                    # A number or name the tables cannot turn into a date: not a promise.
+                    continue
+                if due is None and resolve is not _vague:
+                    continue
+                found.append(_Candidate(match.start(), match.end(), rank, phrase, due, lang))
+    # Keep the longest phrase where several overlap ("by the end of next week" over "next week").
+    found.sort(key=lambda c: (-(c.end - c.start), c.rank))
+    kept: list[_Candidate] = []
+    for candidate in found:
+        if all(candidate.end <= k.start or candidate.start >= k.end for k in kept):
+            kept.append(candidate)
+    kept.sort(key=lambda c: c.start)
+    return kept
+
+
+def find_timeline(
+    text: str, sent_at: datetime, country: str | None = None, subdivision: str | None = None
+) -> StatedTimeline | None:
+    """The last promise of the other side in `text`, with its due date; None when there is none."""
+    ctx = _Context(sent=sent_at.date(), country=country, subdivision=subdivision)
+    promises = [c for c in _candidates(text, ctx) if _counts(text, c)]
+    if not promises:
+        return None
+    chosen = promises[-1]
+    return StatedTimeline(text=chosen.text, due=chosen.due)
