@@ -13,6 +13,15 @@ CASES: list[tuple[str, str, str, str, str]] = [
     ("no-quote", "Just a note.\nSecond line.", "Just a note.\nSecond line.", "", ""),
     ("empty", "", "", "", ""),
     (
+        "outlook-es-enviado-el",
+        "Gracias, Lucía.\n\nDe: Sergio Martín <sergio@x.example>\n"
+        "Enviado el: viernes, 28 de agosto de 2026 12:00\nPara: Lucía\nAsunto: Oferta\n\n"
+        "Le daremos una respuesta antes del viernes.",
+        "Gracias, Lucía.",
+        "De: Sergio Martín",
+        "",
+    ),
+    (
         "gmail-en",
         "Hello\n\nOn Mon, Apr 2, 2012 at 6:26 PM, Megan One <xxx@gmail.com> wrote:\n\n> Hi",
         "Hello",

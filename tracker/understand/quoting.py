@@ -34,7 +34,7 @@ _ATTRIBUTION_END = re.compile(
 )
 _OUTLOOK_FROM = re.compile(r"^\s*\*?(?:from|von|de|da|van|från|fra)\s*:\*?\s*\S", re.IGNORECASE)
 _OUTLOOK_WHEN = re.compile(
-    r"^\s*\*?(?:sent|gesendet|envoyé|envoye|enviado|enviada|date|datum|fecha|inviato|"
+    r"^\s*\*?(?:sent|gesendet|envoyé|envoye|enviado(?:\s+el)?|enviada(?:\s+el)?|date|datum|fecha|inviato|"
     r"verzonden|skickat|sendt)\s*:",
     re.IGNORECASE,
 )
