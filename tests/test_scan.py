@@ -63,9 +63,17 @@ def test_sample_mailbox_threads_and_message_ids() -> None:
     assert len({t["thread_id"] for t in threads}) == 4
     for thread in threads:
         assert thread.keys() >= CONTRACT_KEYS
-    northwind = threads[0]
+    northwind, acme = threads[:2]
     assert northwind["auto_reply_message_ids"] == ["<ooo-priya-1@northwindlabs.com>"]
     assert {c["email"] for c in northwind["contacts"]} == {"dana.whitfield@northwindlabs.com"}
+    assert [t["is_interview"] for t in threads] == [True, True, False, False]
+    assert northwind["interview_at"] == "2026-11-03T14:00:00+01:00"
+    assert northwind["thankyou_message_id"] == "<alex-thanks-1@example.com>"
+    assert northwind["replied_after_thankyou"] is True
+    assert northwind["stated_timeline"] == {"text": "by the end of next week", "due": "2026-11-13"}
+    assert (northwind["outcome"], acme["outcome"]) == ("open", "rejected")
+    assert acme["interview_at"] == "2026-11-06T10:00:00-08:00"
+    assert all(0 <= t["score"] <= 1 and t["reasons"] for t in threads)
     assert document["unparseable"] == []
 
 

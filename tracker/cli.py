@@ -111,6 +111,10 @@ def scan(
         list[str] | None,
         typer.Option("--me", help="Your address (repeat for aliases): mail from it is outgoing."),
     ] = None,
+    holidays: Annotated[
+        str,
+        typer.Option("--holidays", help="Country whose public holidays business days skip."),
+    ] = "US",
     now: NowOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -124,7 +128,7 @@ def scan(
     if not me:
         err.print("followup: no --me given, so every message counts as incoming.")
     if as_json:
-        _print_json(scan_document(result, moment))
+        _print_json(scan_document(result, moment, holidays.upper() or None))
         return
     _print_scan(result)
 

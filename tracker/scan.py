@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from tracker.mail.sources import read_sources
-from tracker.understand.parse import Address, Message, parse_message
+from tracker.understand.facts import thread_facts
+from tracker.understand.parse import Message, parse_message
 from tracker.understand.threads import Thread, group_threads
 
 
@@ -30,6 +31,7 @@ class ScanResult:
     threads: tuple[Thread, ...]
     unparseable: tuple[Unparseable, ...]
     messages_read: int
+    owner_addresses: frozenset[str] = frozenset()
 
 
 def scan_paths(paths: Sequence[Path], owner_addresses: Iterable[str]) -> ScanResult:
@@ -48,25 +50,29 @@ def scan_paths(paths: Sequence[Path], owner_addresses: Iterable[str]) -> ScanRes
             unparseable.append(Unparseable(raw.origin, message.unparseable))
             continue
         messages.append(message)
-    return ScanResult(tuple(group_threads(messages, owners)), tuple(unparseable), count)
+    return ScanResult(
+        tuple(group_threads(messages, owners)),
+        tuple(unparseable),
+        count,
+        frozenset(address.lower() for address in owners),
+    )
 
 
-def scan_document(result: ScanResult, now: datetime) -> dict[str, Any]:
+def scan_document(result: ScanResult, now: datetime, country: str | None) -> dict[str, Any]:
     """The `scan --json` document: `{"threads": [...], "unparseable": [...], "messages_read"}`.
 
-    The hiring-thread facts (detection, interview, thank-you, timeline, outcome, next step)
-    are filled by the understanding and policy passes; until those exist they hold the
-    contract's neutral values (false, null, "open", 0).
+    `country` names the public holidays that business days skip. `next_step` is filled by the
+    policy pass; until it exists it is null.
     """
     del now  # the policy pass will need it for next_step
     return {
-        "threads": [_thread_document(thread) for thread in result.threads],
+        "threads": [_thread_document(t, result.owner_addresses, country) for t in result.threads],
         "unparseable": [{"origin": u.origin, "reason": u.reason} for u in result.unparseable],
         "messages_read": result.messages_read,
     }
 
 
-def _thread_document(thread: Thread) -> dict[str, Any]:
+def _thread_document(thread: Thread, owners: frozenset[str], country: str | None) -> dict[str, Any]:
     first, last = thread.messages[0], thread.messages[-1]
     return {
         "thread_id": thread.thread_id,
@@ -74,31 +80,9 @@ def _thread_document(thread: Thread) -> dict[str, Any]:
         "subject": first.subject,
         "first_at": _iso(first.date),
         "last_at": _iso(last.date),
-        "is_interview": False,
-        "score": 0.0,
-        "reasons": [],
-        "company": None,
-        "role": None,
-        "contacts": [{"name": a.name, "email": a.email} for a in _contacts(thread)],
-        "interview_at": None,
-        "thankyou_message_id": None,
-        "thankyou_at": None,
-        "replied_after_thankyou": False,
-        "auto_reply_message_ids": [m.message_id for m in thread.messages if m.auto_reply],
-        "stated_timeline": None,
-        "outcome": "open",
-        "checkins_sent": 0,
+        **thread_facts(thread, owners, country).to_json(),
         "next_step": None,
     }
-
-
-def _contacts(thread: Thread) -> list[Address]:
-    """The people on the other side who wrote in this thread, by first appearance."""
-    seen: dict[str, Address] = {}
-    for message in thread.messages:
-        if message.direction == "incoming" and not message.auto_reply and message.sender:
-            seen.setdefault(message.sender.email, message.sender)
-    return list(seen.values())
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -1,0 +1,188 @@
+"""Accuracy of followup's understanding against the labelled corpus, per split, and its speed.
+
+    .venv/bin/python bench/accuracy.py            # tune, heldout and overall
+    .venv/bin/python bench/accuracy.py --split tune --verbose
+
+Parses each thread folder's .eml files, groups them (one thread per folder is expected; a
+mismatch counts as an error), runs detect + thread_facts and compares with the labels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tracker.understand.detect import Detection, detect
+from tracker.understand.facts import ThreadFacts, thread_facts
+from tracker.understand.parse import parse_message
+from tracker.understand.threads import group_threads
+
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus"
+
+
+@dataclass(frozen=True)
+class Case:
+    label: dict[str, Any]
+    folder: Path
+    raws: tuple[bytes, ...]
+
+
+@dataclass
+class Result:
+    case: Case
+    detection: Detection | None
+    facts: ThreadFacts | None
+    grouping_error: str | None
+
+
+@dataclass
+class Score:
+    right: int = 0
+    total: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def add(self, ok: bool, thread_id: str) -> None:
+        self.total += 1
+        self.right += ok
+        if not ok:
+            self.misses.append(thread_id)
+
+    def text(self) -> str:
+        if not self.total:
+            return "n/a"
+        return f"{self.right / self.total:.3f} ({self.right}/{self.total})"
+
+
+def load_cases(corpus: Path = CORPUS) -> list[Case]:
+    """Every labelled thread with its raw messages, in label order."""
+    cases: list[Case] = []
+    for kind in ("positive", "negative"):
+        labels = yaml.safe_load((corpus / f"labels-{kind}.yaml").read_text(encoding="utf-8"))
+        for label in labels:
+            folder = corpus / kind / label["id"]
+            raws = tuple(path.read_bytes() for path in sorted(folder.glob("*.eml")))
+            cases.append(Case(label=label, folder=folder, raws=raws))
+    return cases
+
+
+def run_case(case: Case) -> Result:
+    """The whole pipeline on one labelled thread."""
+    owners = frozenset(a.lower() for a in case.label["owner"])
+    messages = [parse_message(raw, owners) for raw in case.raws]
+    threads = group_threads(messages, owners)
+    if len(threads) != 1:
+        return Result(case, None, None, f"{len(threads)} threads")
+    thread = threads[0]
+    facts = thread_facts(thread, owners, case.label.get("country"))
+    detection = Detection(facts.is_interview, facts.score, facts.reasons)
+    return Result(case, detection, facts, None)
+
+
+def detect_only(case: Case) -> bool:
+    """Detection alone (for the regression test): is it an interview thread?"""
+    owners = frozenset(a.lower() for a in case.label["owner"])
+    threads = group_threads([parse_message(raw, owners) for raw in case.raws], owners)
+    return len(threads) == 1 and detect(threads[0], owners).is_interview
+
+
+def _same_moment(found: datetime | None, expected: str | None) -> bool:
+    if expected is None or found is None:
+        return expected is None and found is None
+    wanted = datetime.fromisoformat(str(expected))
+    return found.replace(second=0, microsecond=0) == wanted.replace(second=0, microsecond=0)
+
+
+def report(results: Iterable[Result], title: str, verbose: bool) -> None:
+    results = list(results)
+    tp = fp = fn = 0
+    errors: list[str] = []
+    wrong_detection: list[str] = []
+    interview, thankyou, replied, outcome, due = Score(), Score(), Score(), Score(), Score()
+    policy_relevant = 0
+    for result in results:
+        label, tid = result.case.label, result.case.label["id"]
+        if label.get("outcome", "open") != "open" or label.get("asks_owner"):
+            policy_relevant += 1
+        if result.grouping_error is not None or result.facts is None:
+            errors.append(f"{tid}: {result.grouping_error}")
+            if label["is_interview"]:
+                fn += 1
+            continue
+        facts = result.facts
+        if facts.is_interview and label["is_interview"]:
+            tp += 1
+        elif facts.is_interview:
+            fp += 1
+            wrong_detection.append(f"{tid} FP score={facts.score}")
+        elif label["is_interview"]:
+            fn += 1
+            wrong_detection.append(f"{tid} FN score={facts.score}")
+        if not label["is_interview"]:
+            continue
+        interview.add(_same_moment(facts.interview_at, label.get("interview_at")), tid)
+        thankyou.add(facts.thankyou_message_id == label.get("thankyou_message_id"), tid)
+        replied.add(facts.replied_after_thankyou == bool(label.get("replied_after_thankyou")), tid)
+        outcome.add(facts.outcome == label.get("outcome", "open"), tid)
+        stated = label.get("stated_timeline")
+        if stated and stated.get("due"):
+            found = facts.stated_timeline.due if facts.stated_timeline else None
+            due.add(found is not None and found.isoformat() == str(stated["due"]), tid)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    print(f"== {title}: {len(results)} threads")
+    print(f"  detection precision {precision:.3f}  recall {recall:.3f}  (tp={tp} fp={fp} fn={fn})")
+    print(f"  interview_at exact minute   {interview.text()}")
+    print(f"  thankyou_message_id         {thankyou.text()}")
+    print(f"  replied_after_thankyou      {replied.text()}")
+    print(f"  outcome                     {outcome.text()}")
+    print(f"  stated timeline due (exact) {due.text()}")
+    print(f"  labels with outcome != open or asks_owner: {policy_relevant}")
+    if errors:
+        print(f"  grouping errors: {', '.join(errors)}")
+    if verbose:
+        for line in wrong_detection:
+            print(f"    {line}")
+        for name, score in (
+            ("interview_at", interview),
+            ("thankyou", thankyou),
+            ("replied", replied),
+            ("outcome", outcome),
+            ("due", due),
+        ):
+            if score.misses:
+                print(f"    {name} misses: {' '.join(score.misses)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=("tune", "heldout", "all"), default="all")
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args()
+    cases = load_cases()
+    # Warm up the regex and holiday caches so the speed figure is the steady state.
+    for case in cases[:3]:
+        run_case(case)
+    started = time.perf_counter()
+    results = [run_case(case) for case in cases]
+    elapsed = time.perf_counter() - started
+    messages = sum(len(case.raws) for case in cases)
+    splits = ("tune", "heldout") if args.split == "all" else (args.split,)
+    for split in splits:
+        report([r for r in results if r.case.label["split"] == split], split, args.verbose)
+    if args.split == "all":
+        report(results, "overall", args.verbose)
+    print(
+        f"speed: {messages} messages in {elapsed:.2f} s = {messages / elapsed:.0f} messages/s "
+        "(parse + thread + detect + facts, one core)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Thread facts: interview time from invites and text, thank-you, check-ins, replies, outcome."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from tests.test_detect import BASE, OWNER, OWNERS, invite, msg, thread
+from tracker.understand.facts import thread_facts, times_in_text
+
+EST = timezone(timedelta(hours=-5))
+
+
+def test_invite_reschedule_takes_latest_sequence_and_drops_cancelled() -> None:
+    first = invite("Interview - Data Engineer", "dana@northwind.example", (OWNER,))
+    moved = replace(first, sequence=1, start=BASE + timedelta(days=5))
+    cancelled = replace(first, uid="uid-2", method="CANCEL", start=BASE + timedelta(days=9))
+    facts = thread_facts(
+        thread(
+            msg("Invite.", subject="Your interview", calendar=(first,)),
+            msg("Updated.", subject="Your interview", calendar=(moved,), day=1),
+            msg("Other slot cancelled.", subject="Your interview", calendar=(cancelled,), day=2),
+        ),
+        OWNERS,
+        "US",
+    )
+    assert facts.interview_at == BASE + timedelta(days=5)
+
+
+def test_interview_from_text_resolved_against_message_date() -> None:
+    sent = datetime(2026, 10, 26, 11, 0, tzinfo=EST)  # a Monday
+    assert times_in_text("Confirming your phone screen tomorrow at 9:00 AM CT.", sent) == [
+        datetime(2026, 10, 27, 9, 0, tzinfo=timezone(timedelta(hours=-5)))
+    ]
+    found = times_in_text("Great, see you Thursday at 10!", sent, "US")
+    assert found == [datetime(2026, 10, 29, 10, 0, tzinfo=EST)]
+    assert times_in_text("am Mittwoch, den 30. September um 9:30 Uhr", sent) == []  # past
+    assert times_in_text("Let's talk soon, sometime next week.", sent) == []  # vague
+
+
+def test_interview_from_text_in_thread_thank_you_checkins_and_reply() -> None:
+    facts = thread_facts(
+        thread(
+            msg(
+                "Your interview for the Data Engineer role is confirmed: see you Tuesday at 2pm.",
+                subject="Interview",
+            ),
+            msg(
+                "Thank you for the interview today, I enjoyed meeting the team.",
+                sender=OWNER,
+                day=1.5,
+            ),
+            msg(
+                "Hi Dana, just checking in on the status of the Data Engineer role.",
+                sender=OWNER,
+                day=10,
+            ),
+            msg("Thanks Alex, we will get back to you by the end of next week.", day=11),
+        ),
+        OWNERS,
+        "US",
+    )
+    assert facts.interview_at == datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
+    assert facts.thankyou_at == BASE + timedelta(days=1.5)
+    assert facts.checkins_sent == 1
+    assert facts.replied_after_thankyou is True
+    assert facts.stated_timeline is not None
+    assert facts.stated_timeline.due == date(2026, 11, 20)
+    assert facts.outcome == "open"
+    document = facts.to_json()
+    assert document["interview_at"] == "2026-11-03T14:00:00+00:00"
+    assert document["stated_timeline"] == {"text": facts.stated_timeline.text, "due": "2026-11-20"}
+
+
+def test_no_thank_you_means_no_reply_after_it_and_outcome_is_last() -> None:
+    facts = thread_facts(
+        thread(
+            msg(
+                "Your interview for the Data Engineer role is confirmed for Tuesday at 2pm.",
+                subject="Interview",
+            ),
+            msg("Sounds good.", sender=OWNER, day=0.1),
+            msg("Unfortunately we have decided not to move forward with your application.", day=5),
+        ),
+        OWNERS,
+        "US",
+    )
+    assert facts.thankyou_message_id is None
+    assert facts.replied_after_thankyou is False
+    assert facts.outcome == "rejected"
+    assert [c.email for c in facts.contacts] == ["dana@northwind.example"]

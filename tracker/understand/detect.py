@@ -1,0 +1,383 @@
+"""Is this thread a hiring process in which the owner is the candidate? Weighted, explained rules.
+
+Each rule that fires adds (or subtracts) a weight and a human-readable reason; the sum is
+squashed into a 0..1 score. A thread counts as an interview when the score reaches
+`THRESHOLD` and at least one rule says an interview was held or scheduled (an invite, an
+interview-scheduling message to the owner, or the owner's thank-you after a meeting).
+Rules read `Message.new_text` (never quoted text), subjects, senders and calendar parts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from tracker.understand.parse import CalendarEvent, Message
+from tracker.understand.signals import is_thank_you
+from tracker.understand.threads import Thread
+
+THRESHOLD = 0.5
+
+_FLAGS = re.IGNORECASE | re.UNICODE
+
+
+def _any(*phrases: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{phrase})" for phrase in phrases), _FLAGS)
+
+
+# Applicant-tracking systems and scheduling tools: the sender domain (or a Reply-To / display
+# name mentioning them) says a hiring system is talking.
+ATS_DOMAINS = (
+    "greenhouse.io",
+    "greenhouse-mail.io",
+    "lever.co",
+    "myworkday.com",
+    "myworkdayjobs.com",
+    "workday.com",
+    "ashbyhq.com",
+    "smartrecruiters.com",
+    "icims.com",
+    "personio.de",
+    "personio.com",
+    "calendly.com",
+    "goodtime.io",
+)
+
+# Words naming a job interview in an invite or a message (en, de, fr, es).
+_INTERVIEW_WORDS = _any(
+    r"\binterview",
+    r"\bphone screen",
+    r"\bscreening call\b",
+    r"\bon-?site\b",
+    r"\bpanel\b",
+    r"\btechnical (?:round|interview|call|session)\b",
+    r"\bfinal round\b",
+    r"\bhiring manager (?:call|conversation|chat|interview)\b",
+    r"\btake-?home (?:debrief|review)\b",
+    r"\bvorstellungsgespräch",
+    r"\bbewerbungsgespräch",
+    r"\bkennenlerngespräch",
+    r"\bentretien",
+    r"\bentrevista",
+)
+
+# The other side confirming a booking the owner made (no reply needed from the owner).
+_CONFIRMED = re.compile(
+    r"\b(?:is|has\s+been|are)\s+(?:now\s+)?(?:confirmed|booked)\b"
+    r"|\bist\s+(?:hiermit\s+)?bestätigt\b|\best\s+confirmée?\b|\bestá\s+confirmad[ao]\b",
+    re.IGNORECASE,
+)
+
+# The other side arranging an interview with the owner (incoming new text or subject).
+_SCHEDULING = _any(
+    r"\byour (?:upcoming |next |final |first |second |technical |phone |video |onsite |on-site |"
+    r"virtual |panel )*(?:interview|phone screen|onsite|on-site|conversation|call)\b",
+    r"\b(?:invite|invited|inviting) you (?:to|for) (?:an?|the|your)?\s*(?:\w+\s){0,3}"
+    r"(?:interview|conversation|call|chat|onsite|round)",
+    r"\binterview with (?:us|our|the team|me)\b",
+    r"\b(?:schedule|book|set up|arrange) (?:an?|your|the)\s*(?:\w+\s){0,2}(?:interview|call|chat)",
+    r"\b(?:next|final) (?:round|step|stage)s?\b[^.\n]{0,80}\binterview",
+    r"\binterview (?:is|has been) (?:confirmed|scheduled|rescheduled|booked)",
+    r"\bmove (?:you )?forward\b[^.\n]{0,60}\binterview",
+    r"\blooking forward to (?:speaking|talking|meeting) with you\b",
+    r"\bsee you (?:on )?(?:monday|tuesday|wednesday|thursday|friday)\b",
+    r"\b(?:ihr|zum|zu einem|unser) (?:persönliches |zweites |erstes )?"
+    r"(?:vorstellungsgespräch|bewerbungsgespräch|interview|kennenlerngespräch|gespräch)",
+    r"\beinladung zum (?:\w+ )?(?:gespräch|vorstellungsgespräch|interview)",
+    r"\bvotre entretien\b",
+    r"\b(?:je|nous) vous propos\w* (?:un |une )?(?:entretien|échange|rendez-vous)",
+    r"\b(?:te|le|les) propon\w* una (?:entrevista|llamada|reunión)",
+    r"\b(?:möchten|würden) (?:wir )?sie (?:gerne )?(?:zu einem|zum) (?:\w+ )?"
+    r"(?:gespräch|interview)",
+    r"\b(?:un|l')entretien (?:avec|pour le poste|final|technique)",
+    r"\bvous (?:convier|inviter) à (?:un|l')",
+    r"\b(?:tu|su|la) entrevista\b",
+    r"\bte (?:invitamos|proponemos)\b",
+    r"\bnos vemos el\b",
+)
+
+# Job words: a role in a subject or text.
+_ROLE = _any(
+    r"\b(?:senior |junior |staff |lead |principal )?(?:\w+ ){0,3}(?:engineer|developer|analyst|"
+    r"scientist|designer|manager|architect|consultant|specialist|ingenieur(?:in)?|entwickler(?:in)?|"
+    r"ingénieur(?:e)?|développeu(?:r|se)|analista|ingeniera?|desarrollador(?:a)?)\b",
+    r"\b(?:position|role|opening|stelle|poste|puesto|vacante)\b",
+)
+
+_RECRUITER = _any(
+    r"\brecruit(?:er|ing|ment)\b",
+    r"\btalent (?:acquisition|partner|team)\b",
+    r"\bpeople (?:team|partner|operations)\b",
+    r"\bhuman resources\b|\bpersonalabteilung\b|\bpersonalreferent",
+    r"\brecrutement\b|\brecruteu(?:r|se)\b|\bchargée? de recrutement\b",
+    r"\breclutador(?:a)?\b|\bselección\b|\btalento\b",
+)
+
+# --- hard negatives ------------------------------------------------------------------------
+
+# The owner on the hiring side: interviewer logistics, evaluation, other candidates.
+_INTERVIEWER_SIDE = _any(
+    r"\bscorecard",
+    r"\binterview kit\b",
+    r"\binterview(?:er)? feedback\b",
+    r"\bfeedback (?:on|for|about) (?:the )?candidate",
+    r"\bcandidate(?:'s)? (?:name|profile|resume|cv|schedule)\b",
+    r"\binterview(?:ing)? (?:panel|loop) for\b",
+    r"\bthank(?:s| you) for (?:interviewing|taking the time to interview) me\b",
+    r"\bthank(?:s| you) for (?:your time )?(?:interviewing with us|coming in)\b",
+    r"\bdebrief\b",
+    r"\bhiring (?:targets?|plan|loads?)\b|\binterview loads?\b",
+    r"\bsecond interviewer\b|\bjoin (?:me|us) as (?:an? )?(?:second )?interviewer\b",
+    r"\bbewertung\b",
+    r"\bcomo responsable de contratación\b",
+    r"\bexit interview\b",
+    r"\binterviewer\b",
+)
+# Said by the owner, these words mean the owner is choosing among candidates.
+_OWNER_HIRING = _any(
+    r"\bcandidates?\b|\bbewerber(?:in|innen)?\b|\bkandidat(?:in|en)?\b|\bcandidat(?:e|s)?\b",
+    r"\bcandidat[oa]s?\b",
+    r"\b(?:invite|inviting) you (?:to|for) (?:an?|the) (?:\w+ )?interview\b",
+    r"\beinladung zum (?:\w+ )?(?:gespräch|vorstellungsgespräch|interview)",
+    r"\bthank(?:s| you) for (?:interviewing|coming in|your interest in (?:our|the) team)\b",
+    r"\bwe(?:'ll| will) (?:let you know|get back to you)\b",
+)
+# The other side's conditional ("if selected, we will schedule an interview") arranges nothing.
+_CONDITIONAL = _any(
+    r"\bif\b|\bshould (?:you|your)\b|\bwenn\b|\bfalls\b|\bsollten?\b|\bsi (?:votre|vous)\b",
+    r"\bsi (?:tu|su)\b",
+)
+# Hiring context that makes a plain meeting ("see you Tuesday at 2pm") an interview.
+_HIRING_CONTEXT = _any(
+    r"\bhiring\b|\bapplying\b|\bapplication\b|\bportfolio\b|\bresume\b|\bcv\b",
+    r"\b(?:role|position|opening|team)\b",
+    r"\bbewerbung\b|\bstelle\b|\bcandidature\b|\bposte\b|\bcandidatura\b|\bpuesto\b",
+)
+_MEETING = _any(
+    r"\b(?:would like|'d like|love) to meet you\b",
+    r"\bcome (?:by|in|over)\b[^.\n]{0,60}\b(?:chat|talk|meet|conversation)",
+    r"\bsee you (?:on )?(?:monday|tuesday|wednesday|thursday|friday|tomorrow)\b",
+    r"\bwould (?:monday|tuesday|wednesday|thursday|friday)\b[^.\n?]{0,40}\bwork\b",
+    r"\b(?:phone|video) (?:call|chat)\b",
+    r"\bbis (?:montag|dienstag|mittwoch|donnerstag|freitag)\b",
+    r"\bà (?:lundi|mardi|mercredi|jeudi|vendredi)\b",
+    r"\bnos vemos el\b",
+)
+
+# "Interview: Jane Doe (candidate)", "Interview with Jane Doe for ...": someone else interviewed.
+_OTHER_CANDIDATE_SUMMARY = _any(
+    r"\bcandidate\b",
+    r"\bkandidat",
+    r"\bcandidat",
+    r"\binterview(?:er)? (?:debrief|feedback|panel)\b",
+)
+_MEDIA_RESEARCH = _any(
+    r"\bpodcast|\bpódcast|\bepisode\b|\bépisode\b|\bepisodio\b",
+    r"\bjournalist|\bjournaliste\b|\bperiodista\b|\breporter\b|\bnewspaper\b|\bmagazine\b",
+    r"\bzeitung\b|\bredaktion\b|\bperiódico\b|\bartículo\b|\barticle\b",
+    r"\bfact[- ]check",
+    r"\bbroadcast\b|\bproducer\b|\bon air\b|\bsegment\b",
+    r"\buser (?:research|interview)|\bnutzerinterview|\bux[- ]?(?:forschung|research)\b",
+    r"\bresearch (?:study|interview|participant)|\bstudy participa|\bconsent form\b",
+    r"\bétude\b|\bentretien semi-directif\b|\bdoctorant",
+    r"\bgift card\b|\bgutschein\b|\bincentive\b|\bhonorarium\b",
+    r"\bexpert (?:network|interview|call)\b",
+    r"\bq&a\b|\bnewsletter\b",
+    r"\bseries\b|\bblog\b|\breaders\b",
+)
+_OTHER_INTERVIEW = _any(
+    r"\bvisa\b|\bconsulate\b|\bembassy\b|\bconsulat\b|\bbotschaft\b",
+    r"\badmission(?:s)?\b|\badmissions? interview\b",
+    r"\bnaturali[sz]ation\b|\bcitizenship\b|\beinbürgerung|\bnacionalidad\b",
+    r"\bjury\b|\bjuror\b|\bvoir dire\b",
+    r"\bviewing\b|\bbesichtigung|\bapartment\b|\bwohnung\b|\bletting\b",
+    r"\bpatient\b|\bclinic\b|\bphysician\b",
+    r"\bphotographer\b|\bwedding\b",
+    r"\bvolunt(?:eer|ariado)\b|\bbénévol",
+    r"\bmentee\b|\bmentoring\b",
+    r"\bmock interview\b|\bpractice interview\b|\bsimulacro\b|\bentrevista de prueba\b",
+    r"\bmitarbeitergespräch\b|\bjahresgespräch\b|\bperformance review\b|\bself-assessment\b",
+    r"\binformational interview\b",
+    r"\bconseill(?:er|ère)\b|\bsatisfaction\b|\bsurvey\b|\benquête\b|\bencuesta\b",
+)
+_NOT_HIRING = _any(
+    r"\bnot (?:currently )?hiring\b|\bno (?:open )?(?:roles|openings|positions)\b",
+    r"\bkeine offene stelle\b|\bsans poste\b|\bpas de poste\b|\bno hay vacantes\b",
+)
+_BULK = _any(
+    r"\bunsubscribe\b|\babmelden\b|\bdésinscri|\bdarse de baja\b|\bcancelar (?:la )?suscripci",
+    r"\bjob alert|\bjobs? (?:for|matching) you\b|\bnew jobs\b|\bjobalert",
+    r"\balerte emploi\b|\balerta de empleo\b",
+    r"\bwebinar\b|\bregister (?:now|here)\b",
+)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """Whether a thread is a candidate's interview process, how sure, and why."""
+
+    is_interview: bool
+    score: float
+    reasons: tuple[str, ...]
+
+
+@dataclass
+class _Tally:
+    total: float = 0.0
+    interview_held: bool = False
+    reasons: list[str] | None = None
+
+    def add(self, weight: float, reason: str) -> None:
+        self.total += weight
+        if self.reasons is None:
+            self.reasons = []
+        sign = "+" if weight >= 0 else "-"
+        self.reasons.append(f"{sign}{abs(weight):.1f} {reason}")
+
+
+def is_ats_address(address: str) -> bool:
+    """True for an applicant-tracking or scheduling-tool sender address."""
+    domain = address.rsplit("@", 1)[-1].lower()
+    return any(domain == d or domain.endswith("." + d) for d in ATS_DOMAINS)
+
+
+def _owner_in(addresses: tuple[str, ...], owners: frozenset[str]) -> bool:
+    return any(address in owners for address in addresses)
+
+
+def _event_role(event: CalendarEvent, owners: frozenset[str]) -> str:
+    """ "organizer" when the owner organises the event, "attendee" when invited, else "other"."""
+    if event.organizer is not None and event.organizer.email in owners:
+        return "organizer"
+    if _owner_in(tuple(a.email for a in event.attendees), owners):
+        return "attendee"
+    return "other"
+
+
+def _check_invites(thread: Thread, owners: frozenset[str], tally: _Tally) -> None:
+    seen: set[str] = set()
+    for message in thread.messages:
+        for event in message.calendar:
+            key = event.uid or event.summary
+            if key in seen:
+                continue
+            seen.add(key)
+            wording = f"{event.summary}\n{event.description}"
+            if not _INTERVIEW_WORDS.search(wording):
+                continue
+            role = _event_role(event, owners)
+            if role == "organizer" or (message.direction == "outgoing" and role != "attendee"):
+                tally.add(-3.0, f"the owner organises the interview {event.summary!r}")
+            elif _OTHER_CANDIDATE_SUMMARY.search(event.summary):
+                tally.add(-3.0, f"the invite {event.summary!r} names another candidate")
+            else:
+                tally.add(3.0, f"interview invite {event.summary!r} with the owner as attendee")
+                tally.interview_held = True
+
+
+def _sentence_of(text: str, match: re.Match[str]) -> str:
+    start = max(text.rfind(".", 0, match.start()), text.rfind("\n", 0, match.start())) + 1
+    end_dot = text.find(".", match.end())
+    return text[start : end_dot if end_dot != -1 else len(text)]
+
+
+def _arranges(message: Message, context: bool) -> str | None:
+    """The phrase by which an incoming message arranges an interview with the owner."""
+    text = message.new_text
+    wording = f"{message.subject}\n{text}"
+    for pattern, needs_context in ((_SCHEDULING, False), (_MEETING, True)):
+        if needs_context and not context:
+            continue
+        for found in pattern.finditer(text):
+            if _CONDITIONAL.search(_sentence_of(text, found)):
+                continue
+            if needs_context or _INTERVIEW_WORDS.search(wording) or message.calendar:
+                return found.group(0)
+    if not message.subject.lower().startswith(("re:", "aw:", "antw:", "r:", "réf")):
+        in_subject = _SCHEDULING.search(message.subject)
+        if in_subject is not None:
+            return in_subject.group(0)
+    return None
+
+
+def _check_messages(thread: Thread, owners: frozenset[str], tally: _Tally) -> None:
+    ats = scheduling = thanks = role = recruiter = owner_hiring = False
+    interviewer = media = other = not_hiring = bulk = False
+    context = any(
+        _HIRING_CONTEXT.search(f"{m.subject}\n{m.new_text}") or _INTERVIEW_WORDS.search(m.subject)
+        for m in thread.messages
+        if m.direction == "incoming"
+    )
+    owner_engaged = any(m.direction == "outgoing" for m in thread.messages)
+    for message in thread.messages:
+        text = message.new_text
+        subject = message.subject
+        if message.direction == "incoming":
+            sender = message.sender.email if message.sender else ""
+            reply_to = tuple(a.email for a in message.reply_to)
+            if not ats and (is_ats_address(sender) or any(map(is_ats_address, reply_to))):
+                ats = True
+                tally.add(1.0, f"applicant-tracking sender {sender}")
+            arranged = None if scheduling else _arranges(message, context)
+            if arranged is not None:
+                scheduling = True
+                # A confirmation means the owner booked it (often through an ATS link).
+                if owner_engaged or message.calendar or _CONFIRMED.search(text):
+                    tally.add(2.5, f"interview arranged with the owner ({arranged!r})")
+                    tally.interview_held = True
+                else:
+                    tally.add(1.0, f"interview offered, the owner never answered ({arranged!r})")
+            if not recruiter and _RECRUITER.search(f"{message.signature}\n{text[-400:]}"):
+                recruiter = True
+                tally.add(0.5, "recruiter signature")
+            if not bulk and (
+                "list-unsubscribe" in message.headers or _BULK.search(text) is not None
+            ):
+                bulk = True
+                tally.add(-3.0, "bulk mail: newsletter, job alert or marketing")
+        else:
+            if not thanks and is_thank_you(message):
+                thanks = True
+                tally.add(1.5, "the owner thanked them after a meeting")
+                tally.interview_held = True
+            said = None if owner_hiring else _OWNER_HIRING.search(f"{subject}\n{text}")
+            if said is not None and (
+                not subject.lower().startswith(("re:", "aw:")) or _OWNER_HIRING.search(text)
+            ):
+                owner_hiring = True
+                tally.add(-3.5, f"the owner writes as the hiring side ({said.group(0)!r})")
+        if not role and _ROLE.search(subject):
+            role = True
+            tally.add(0.5, f"a role in the subject {subject!r}")
+        wording = f"{subject}\n{text}"
+        if not interviewer and (found := _INTERVIEWER_SIDE.search(wording)):
+            interviewer = True
+            tally.add(-3.5, f"the owner is on the hiring side ({found.group(0)!r})")
+        if not media and (found := _MEDIA_RESEARCH.search(wording)):
+            media = True
+            tally.add(-5.0, f"press, podcast or research interview ({found.group(0)!r})")
+        if not other and (found := _OTHER_INTERVIEW.search(wording)):
+            other = True
+            tally.add(-5.0, f"not a job interview ({found.group(0)!r})")
+        if not not_hiring and (found := _NOT_HIRING.search(wording)):
+            not_hiring = True
+            tally.add(-3.0, f"the other side says there is no opening ({found.group(0)!r})")
+    if not ats and not scheduling and not thanks:
+        tally.add(-1.0, "no hiring system, no interview arranged, no thank-you")
+
+
+def detect(thread: Thread, owner_addresses: frozenset[str]) -> Detection:
+    """Score `thread` as a candidate interview process; reasons say which rules fired."""
+    owners = frozenset(a.lower() for a in owner_addresses)
+    tally = _Tally()
+    _check_invites(thread, owners, tally)
+    _check_messages(thread, owners, tally)
+    # Centred so that one strong positive signal with nothing against it passes the threshold.
+    score = 1.0 / (1.0 + math.exp(-(tally.total - 2.0)))
+    is_interview = score >= THRESHOLD and tally.interview_held
+    return Detection(
+        is_interview=is_interview,
+        score=round(score, 3),
+        reasons=tuple(tally.reasons or ()),
+    )
