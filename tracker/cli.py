@@ -27,6 +27,7 @@ from tracker.errors import FollowupError, UsageError
 from tracker.scan import ScanResult, scan_document, scan_paths
 from tracker.store import open_store
 from tracker.sync import AccountReport, Progress, sync_all
+from tracker.understand.facts import thread_facts
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -252,14 +253,32 @@ def demo() -> None:
     out.print(f"[bold]followup demo[/]: the bundled sample mailbox of {DEMO_OWNER}\n")
     _print_scan(result)
     for thread in result.threads:
-        out.print(f"\n[bold]{thread.messages[0].subject or '(no subject)'}[/] ({thread.thread_id})")
+        facts = thread_facts(thread, result.owner_addresses, "US")
+        verdict = "[green]hiring thread[/]" if facts.is_interview else "[dim]not a hiring thread[/]"
+        out.print(f"\n[bold]{thread.messages[0].subject or '(no subject)'}[/]: {verdict}")
         for message in thread.messages:
             arrow = "→ sent" if message.direction == "outgoing" else "← received"
             when = message.date.strftime("%a %d %b %H:%M") if message.date else "undated"
             sender = message.sender.email if message.sender else "?"
-            flags = " [dim](automatic)[/]" if message.auto_reply else ""
+            flags = (
+                " [dim](automatic)[/]" if message.message_id in facts.auto_reply_message_ids else ""
+            )
             invite = " [cyan](calendar invitation)[/]" if message.calendar else ""
             out.print(f"  {when}  {arrow:<10} {sender}{flags}{invite}")
+        out.print("  why: " + "; ".join(facts.reasons), markup=False)
+        if not facts.is_interview:
+            continue
+        details = [
+            f"company {facts.company or '?'}",
+            f"interview {facts.interview_at:%a %d %b %H:%M}" if facts.interview_at else "",
+            "thank-you sent" if facts.thankyou_message_id else "no thank-you yet",
+            f"they promised {facts.stated_timeline.text!r}"
+            + (f" (due {facts.stated_timeline.due:%a %d %b})" if facts.stated_timeline.due else "")
+            if facts.stated_timeline
+            else "",
+            f"outcome {facts.outcome}",
+        ]
+        out.print("  facts: " + ", ".join(d for d in details if d), markup=False)
 
 
 @config_app.command("check")
