@@ -24,6 +24,8 @@ from tracker import config
 from tracker.clock import parse_now, system_clock
 from tracker.doctor import run_checks
 from tracker.errors import FollowupError, UsageError
+from tracker.explain import explain as explain_thread
+from tracker.explain import lines as explanation_lines
 from tracker.scan import ScanResult, scan_document, scan_paths
 from tracker.store import open_store
 from tracker.sync import AccountReport, Progress, sync_all
@@ -242,6 +244,22 @@ def doctor(ctx: typer.Context, now: NowOption = None) -> None:
         out.print(check.detail, markup=False)
     if failed:
         raise typer.Exit(2 if failed_config else 1)
+
+
+@app.command()
+def explain(
+    ctx: typer.Context,
+    thread: Annotated[str, typer.Argument(help="A thread id (or a unique prefix of one).")],
+) -> None:
+    """Why a thread is a hiring thread, its facts with their messages, and its timeline."""
+
+    def work() -> list[str]:
+        settings = config.load_settings(_globals(ctx).config_path, environ=os.environ)
+        with open_store(settings.database) as store:
+            return list(explanation_lines(explain_thread(settings, store, thread)))
+
+    for line in _run(work):
+        out.print(line, markup=False, highlight=False)
 
 
 @app.command()

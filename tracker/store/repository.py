@@ -339,6 +339,21 @@ class Store:
             )
             return int(session.exec(query).one())
 
+    def thread_messages(self, account: str, thread_key: str) -> list[StoredMessage]:
+        """The parseable messages of one thread, with all their facts."""
+        with self.session() as session:
+            query = select(
+                MessageRow.message_id, MessageRow.gm_thrid, MessageRow.thread_key, MessageRow.facts
+            ).where(
+                MessageRow.account_id == _account_id(session, account),
+                MessageRow.thread_key == thread_key,
+                col(MessageRow.unparseable).is_(None),
+            )
+            return [
+                StoredMessage(message_id, gm_thrid, key, facts or {})
+                for message_id, gm_thrid, key, facts in session.exec(query).all()
+            ]
+
     def thread_keys(self, account: str) -> list[str]:
         with self.session() as session:
             query = select(ThreadRow.thread_key).where(
