@@ -914,6 +914,10 @@ def find_timeline(
     text: str, sent_at: datetime, country: str | None = None, subdivision: str | None = None
 ) -> StatedTimeline | None:
     """The last promise of the other side in `text`, with its due date; None when there is none."""
+    # A phrase counts only with a promise word in its clause or sentence (`_counts`); with none
+    # anywhere in the text, no phrase can, and the costly phrase tables are skipped.
+    if not any(lang.promise.search(text) for lang in _LANGUAGES):
+        return None
     ctx = _Context(sent=sent_at.date(), country=country, subdivision=subdivision)
     promises = [c for c in _candidates(text, ctx) if _counts(text, c)]
     if not promises:
