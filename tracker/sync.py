@@ -68,13 +68,6 @@ class AccountReport:
     round_trips: int = 0
 
 
-@dataclass
-class _Counts:
-    new: int = 0
-    changed: int = 0
-    vanished: int = 0
-
-
 def sync_all(
     settings: Settings,
     store: Store,
@@ -180,27 +173,24 @@ def sync_folder(
             "UIDVALIDITY changed account=%s folder=%s old=%s new=%s: re-reading the folder",
             account.name, folder.name, state.uidvalidity, status.uidvalidity,
         )  # fmt: skip
-    counts = _Counts()
+    # The recorded state, if it still means something under the folder's UIDVALIDITY.
+    previous = None if fresh else state
     # A first sync (or one cut short before its end) reads the lookback window; later passes
     # read everything that arrived since, whatever its date, and filter by date below.
-    initial = fresh or state is None or state.message_count is None
-    from_uid = 1 if fresh or state is None or state.uidnext is None else state.uidnext
-    previous_modseq = None if initial or state is None else state.highestmodseq
+    initial = previous is None or previous.message_count is None
+    from_uid = previous.uidnext if previous is not None and previous.uidnext else 1
 
     new_uids = imap.search_uids(from_uid=from_uid, since=_search_day(since) if initial else None)
-    counts.new = _fetch_new(imap, store, folder, status, new_uids, since=since, progress=progress)
+    new = _fetch_new(imap, store, folder, status, new_uids, since=since, progress=progress)
 
-    if previous_modseq is not None and status.highestmodseq not in (None, previous_modseq):
-        counts.changed = _update_flags(imap, store, folder, previous_modseq, set(new_uids))
-
-    # EXISTS = before + arrived - expunged: only a shortfall makes the full UID list worth it.
-    if (
-        not initial
-        and state is not None
-        and state.message_count is not None
-        and status.exists < state.message_count + len(new_uids)
-    ):
-        counts.vanished = _remove_vanished(imap, store, folder)
+    changed = vanished = 0
+    if previous is not None and not initial:
+        modseq = previous.highestmodseq
+        if modseq is not None and status.highestmodseq not in (None, modseq):
+            changed = _update_flags(imap, store, folder, modseq, set(new_uids))
+        # EXISTS = before + arrived - expunged: only a shortfall makes the UID list worth it.
+        if status.exists < (previous.message_count or 0) + len(new_uids):
+            vanished = _remove_vanished(imap, store, folder)
 
     final = FolderState(
         name=folder.name,
@@ -214,12 +204,9 @@ def sync_folder(
     store.save_folder_batch(account.name, final, [])
     log.info(
         "folder synced account=%s folder=%s exists=%d new=%d changed=%d vanished=%d",
-        account.name, folder.name, status.exists, counts.new, counts.changed, counts.vanished,
+        account.name, folder.name, status.exists, new, changed, vanished,
     )  # fmt: skip
-    return FolderReport(
-        folder.name, status.uidvalidity, status.exists, counts.new, counts.changed,
-        counts.vanished,
-    )  # fmt: skip
+    return FolderReport(folder.name, status.uidvalidity, status.exists, new, changed, vanished)
 
 
 def _unchanged(state: FolderState | None, status: FolderStatus) -> bool:
