@@ -38,7 +38,12 @@ def _calendar(country: str | None, subdivision: str | None) -> Container[date]:
 
 def is_business_day(day: date, country: str | None, subdivision: str | None = None) -> bool:
     """True when `day` is a weekday and not a public holiday of `country`."""
-    return day.weekday() < 5 and day not in _calendar(country, subdivision)
+    return day.weekday() < 5 and not is_holiday(day, country, subdivision)
+
+
+def is_holiday(day: date, country: str | None, subdivision: str | None = None) -> bool:
+    """True when `day` is a public holiday of `country` (and `subdivision`)."""
+    return day in _calendar(country, subdivision)
 
 
 def next_business_day(day: date, country: str | None, subdivision: str | None = None) -> date:

@@ -61,6 +61,10 @@ class ThreadFacts:
     outcome_message_id: str | None
     asks_owner: bool
     last_other_side_at: datetime | None
+    # What the policy counts waits from (not part of the scan contract):
+    last_other_side_message_id: str | None = None  # the latest human message from them
+    checkin_times: tuple[datetime, ...] = ()  # parallel to checkin_message_ids
+    last_owner_at: datetime | None = None  # the owner's latest message that is not a check-in
 
     def to_json(self) -> dict[str, Any]:
         """The thread fields of `scan --json` (thread_id, message_ids, next_step excepted)."""
@@ -511,15 +515,21 @@ def thread_facts(
             thankyou = message
             break
     after = thankyou.date if thankyou is not None else (interview.start if interview else None)
-    checkins = tuple(
-        m.message_id
+    checkin_messages = [
+        m
         for m in messages
         if m.direction == "outgoing"
         and m is not thankyou
         and m.date is not None
         and (after is None or m.date > after)
         and is_checkin(m)
-    )
+    ]
+    checkins = tuple(m.message_id for m in checkin_messages)
+    owner_dates = [
+        m.date
+        for m in messages
+        if m.direction == "outgoing" and m.date is not None and m not in checkin_messages
+    ]
     replied = bool(
         thankyou is not None
         and thankyou.date is not None
@@ -583,4 +593,7 @@ def thread_facts(
         outcome_message_id=outcome_id,
         asks_owner=owes,
         last_other_side_at=last_other.date if last_other else None,
+        last_other_side_message_id=last_other.message_id if last_other else None,
+        checkin_times=tuple(m.date for m in checkin_messages if m.date is not None),
+        last_owner_at=max(owner_dates, default=None),
     )
