@@ -81,6 +81,29 @@ SEED_ROWS: dict[str, Seed] = {
             ("SELECT kind FROM events", [("thread_found",)]),
         ),
     ),
+    "0002": Seed(
+        inserts=(
+            'UPDATE threads SET facts = \'{"company":"Acme"}\', step = \'{"kind":"checkin"}\' '
+            "WHERE id = 1",
+            "INSERT INTO queue_items (id, code, account_id, thread_key, kind, ordinal, basis, "
+            "state, due, due_offset_minutes, reason, to_name, to_address, subject, in_reply_to, "
+            '"references", body, body_hash, edited, approved_hash, approved_at, snoozed_until, '
+            "message_id, sending_at, sent_at, note, created_at, updated_at) VALUES (1, 'K7Q2', 1, "
+            "'gm:1781234567890000000', 'checkin', 1, 'checkin1@20241104T0800Z', 'sending', "
+            "'2024-11-12 17:30:00.000000', -480, '7 days since your thank-you', 'Dana', "
+            "'dana@acme.example', 'Re: Interview invitation', '<inv@acme.example>', "
+            "'<inv@acme.example>', 'Hi Dana,', 'abc123', 0, 'abc123', '2024-11-12 08:00:00.000000', "
+            "NULL, '<m1@example.com>', '2024-11-12 17:30:00.000000', NULL, '', "
+            "'2024-11-11 08:00:00.000000', '2024-11-12 17:30:00.000000')",
+        ),
+        checks=(
+            (
+                "SELECT code, state, message_id FROM queue_items",
+                [("K7Q2", "sending", "<m1@example.com>")],
+            ),
+            ("SELECT facts FROM threads", [('{"company":"Acme"}',)]),
+        ),
+    ),
 }
 
 

@@ -25,6 +25,16 @@ from sqlmodel import Field, SQLModel
 
 FolderRole = Literal["inbox", "sent", "all", "other"]
 Direction = Literal["incoming", "outgoing"]
+# A queued draft's life: proposed (drafted before it is due) → queued (due, waiting for the
+# owner) → approved → sending (committed before SMTP DATA) → sent; or skipped, snoozed (back to
+# queued when the snooze ends), cancelled (the policy no longer wants it), expired (its moment
+# passed: a thank-you after it lapsed), failed (the server refused it for good) or unknown (a
+# send whose fate could not be established: never retried without a new approval).
+ItemState = Literal[
+    "proposed", "queued", "approved", "sending", "sent",
+    "skipped", "snoozed", "cancelled", "expired", "failed", "unknown",
+]  # fmt: skip
+ACTIVE_STATES: tuple[str, ...] = ("proposed", "queued", "approved", "sending", "snoozed")
 
 NAMING_CONVENTION: dict[str, str] = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -169,6 +179,64 @@ class ThreadRow(StoreTable, table=True):
     outcome: str = "open"  # open | rejected | offer | withdrawn | moved_on
     stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # `followup stop`
     muted_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The last analysis (ThreadFacts.to_json) and the policy's verdict on it (NextStep).
+    facts: dict[str, Any] = Field(
+        default_factory=dict, sa_type=JSON, sa_column_kwargs={"server_default": sql_text("'{}'")}
+    )
+    step: dict[str, Any] = Field(
+        default_factory=dict, sa_type=JSON, sa_column_kwargs={"server_default": sql_text("'{}'")}
+    )
+    analysed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class QueueItemRow(StoreTable, table=True):
+    """One draft in the approval queue and where it is in its life (see `ItemState`).
+
+    `basis` names the wait the draft ends (from the policy): one draft per thread and basis,
+    and at most one active draft per thread, both enforced by the database.
+    """
+
+    __tablename__ = "queue_items"
+    __table_args__ = (
+        UniqueConstraint("account_id", "thread_key", "basis"),
+        Index(
+            "uq_queue_items_account_id_thread_key_active",
+            "account_id",
+            "thread_key",
+            unique=True,
+            sqlite_where=sql_text(f"state IN {ACTIVE_STATES!r}"),
+            postgresql_where=sql_text(f"state IN {ACTIVE_STATES!r}"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)  # what the owner types: "K7Q2"
+    account_id: int = Field(foreign_key="accounts.id", ondelete="CASCADE")
+    thread_key: str = Field(index=True)
+    kind: str  # thank_you | checkin
+    ordinal: int
+    basis: str
+    state: str = Field(index=True)  # ItemState
+    due: datetime = Field(sa_type=UTCDateTime)  # the policy's moment, in the send window
+    due_offset_minutes: int = 0  # the zone the window was counted in (the recipient's)
+    reason: str = Field(default="", sa_type=Text)  # why now, in one sentence
+    to_name: str = ""
+    to_address: str
+    subject: str = Field(sa_type=Text)
+    in_reply_to: str
+    references: str = Field(default="", sa_type=Text)  # Message-IDs separated by spaces
+    body: str = Field(sa_type=Text)
+    body_hash: str  # sha256 of body: what an approval binds to
+    edited: bool = False  # the owner changed the text: never regenerated over their words
+    approved_hash: str | None = None
+    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    snoozed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    message_id: str | None = None  # generated before SMTP, stored with `sending`
+    sending_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    note: str = Field(default="", sa_type=Text)  # the last thing that happened to it, and why
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class EventRow(StoreTable, table=True):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tracker.store.models import Direction, FolderRole
+from tracker.store.models import Direction, FolderRole, ItemState
 
 
 @dataclass(frozen=True)
@@ -104,3 +104,90 @@ class Event:
     account: str | None = None
     thread_key: str | None = None
     facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NewQueueItem:
+    """A draft to put in the approval queue."""
+
+    account: str
+    thread_key: str
+    kind: str  # thank_you | checkin
+    ordinal: int
+    basis: str
+    state: ItemState
+    due: datetime  # aware; its offset is kept (the zone the send window was counted in)
+    reason: str
+    to_name: str
+    to_address: str
+    subject: str
+    in_reply_to: str
+    references: tuple[str, ...]
+    body: str
+    body_hash: str
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A draft in the approval queue, as stored now."""
+
+    code: str
+    account: str
+    thread_key: str
+    kind: str
+    ordinal: int
+    basis: str
+    state: ItemState
+    due: datetime
+    reason: str
+    to_name: str
+    to_address: str
+    subject: str
+    in_reply_to: str
+    references: tuple[str, ...]
+    body: str
+    body_hash: str
+    edited: bool
+    approved_hash: str | None
+    approved_at: datetime | None
+    snoozed_until: datetime | None
+    message_id: str | None
+    sending_at: datetime | None
+    sent_at: datetime | None
+    note: str
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def approved(self) -> bool:
+        """Approved, and the approval is of exactly this text."""
+        return self.state == "approved" and self.approved_hash == self.body_hash
+
+
+@dataclass(frozen=True)
+class ThreadInfo:
+    """A thread as the analysis pass left it: its facts, the policy's verdict, the owner's
+    decisions."""
+
+    account: str
+    thread_key: str
+    subject: str
+    last_message_at: datetime | None
+    is_interview: bool
+    outcome: str
+    facts: Mapping[str, Any]
+    step: Mapping[str, Any]
+    stopped_at: datetime | None
+    analysed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ThreadAnalysis:
+    """What the analysis pass records of one thread."""
+
+    thread_key: str
+    is_interview: bool
+    score: float
+    outcome: str  # open | rejected | offer | withdrawn | moved_on
+    facts: Mapping[str, Any]
+    step: Mapping[str, Any]

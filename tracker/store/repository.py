@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, bindparam, delete, insert, update
+from sqlalchemy import Engine, Text, bindparam, cast, delete, insert, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from tracker.clock import Clock, system_clock
@@ -24,8 +26,10 @@ from tracker.store.models import (
     AccountRow,
     EventRow,
     FolderRow,
+    ItemState,
     MessageCopyRow,
     MessageRow,
+    QueueItemRow,
     ThreadRow,
 )
 from tracker.store.records import (
@@ -35,7 +39,11 @@ from tracker.store.records import (
     FolderState,
     MessageCopy,
     MessageRecord,
+    NewQueueItem,
+    QueueItem,
     StoredMessage,
+    ThreadAnalysis,
+    ThreadInfo,
     ThreadSummary,
 )
 
@@ -354,12 +362,249 @@ class Store:
                 for message_id, gm_thrid, key, facts in session.exec(query).all()
             ]
 
+    def messages_of_threads(
+        self, account: str, thread_keys: Sequence[str]
+    ) -> dict[str, list[StoredMessage]]:
+        """The parseable messages of each of `thread_keys`, with all their facts."""
+        found: dict[str, list[StoredMessage]] = {key: [] for key in thread_keys}
+        with self.session() as session:
+            account_id = _account_id(session, account)
+            for chunk in _chunks(list(thread_keys)):
+                query = select(
+                    MessageRow.message_id, MessageRow.gm_thrid, MessageRow.thread_key,
+                    MessageRow.facts,
+                ).where(
+                    MessageRow.account_id == account_id,
+                    col(MessageRow.thread_key).in_(chunk),
+                    col(MessageRow.unparseable).is_(None),
+                )  # fmt: skip
+                for message_id, gm_thrid, key, facts in session.exec(query).all():
+                    if key is not None:
+                        found[key].append(StoredMessage(message_id, gm_thrid, key, facts or {}))
+        return found
+
+    def threads_to_analyse(self, account: str) -> list[str]:
+        """Threads whose analysis may be out of date: never analysed, holding a message stored
+        since, or hiring threads (their next step moves with the clock)."""
+        with self.session() as session:
+            account_id = _account_id(session, account)
+            newer = (
+                select(MessageRow.id)
+                .where(
+                    MessageRow.account_id == account_id,
+                    MessageRow.thread_key == ThreadRow.thread_key,
+                    col(MessageRow.first_seen_at) > col(ThreadRow.analysed_at),
+                )
+                .exists()
+            )
+            query = select(ThreadRow.thread_key).where(
+                ThreadRow.account_id == account_id,
+                col(ThreadRow.analysed_at).is_(None) | col(ThreadRow.is_interview) | newer,
+            )
+            return sorted(session.exec(query).all())
+
     def thread_keys(self, account: str) -> list[str]:
         with self.session() as session:
             query = select(ThreadRow.thread_key).where(
                 ThreadRow.account_id == _account_id(session, account)
             )
             return sorted(session.exec(query.order_by(col(ThreadRow.thread_key))).all())
+
+    # thread analysis
+
+    def save_analysis(self, account: str, analyses: Sequence[ThreadAnalysis]) -> None:
+        """Record the facts and the policy's verdict of each analysed thread."""
+        now = self.clock()
+        with self.session() as session:
+            account_id = _account_id(session, account)
+            table = ThreadRow.__table__  # type: ignore[attr-defined]
+            for chunk in _chunks(list(analyses)):
+                session.execute(
+                    update(table)
+                    .where(
+                        table.c.account_id == account_id,
+                        table.c.thread_key == bindparam("key"),
+                    )
+                    .values(
+                        is_interview=bindparam("is_interview"),
+                        score=bindparam("score"),
+                        outcome=bindparam("outcome"),
+                        facts=bindparam("facts"),
+                        step=bindparam("step"),
+                        analysed_at=now,
+                    ),
+                    [
+                        {
+                            "key": a.thread_key,
+                            "is_interview": a.is_interview,
+                            "score": a.score,
+                            "outcome": a.outcome,
+                            "facts": dict(a.facts),
+                            "step": dict(a.step),
+                        }
+                        for a in chunk
+                    ],
+                )
+
+    def threads(self, account: str, *, hiring_only: bool = False) -> list[ThreadInfo]:
+        """The account's threads as last analysed, most recent first."""
+        with self.session() as session:
+            query = select(ThreadRow).where(ThreadRow.account_id == _account_id(session, account))
+            if hiring_only:
+                query = query.where(col(ThreadRow.is_interview).is_(True))
+            rows = session.exec(
+                query.order_by(col(ThreadRow.last_message_at).desc(), col(ThreadRow.thread_key))
+            ).all()
+            return [_thread_info(account, row) for row in rows]
+
+    def thread(self, account: str, thread_key: str) -> ThreadInfo | None:
+        with self.session() as session:
+            row = _thread_row(session, _account_id(session, account), thread_key)
+            return None if row is None else _thread_info(account, row)
+
+    def stop_thread(self, account: str, thread_key: str) -> bool:
+        """Never check in on the thread again; False if it was stopped already."""
+        with self.session() as session:
+            row = _thread_row(session, _account_id(session, account), thread_key)
+            if row is None:
+                raise StoreError(f"no thread {thread_key!r} in account {account!r}")
+            if row.stopped_at is not None:
+                return False
+            row.stopped_at = self.clock()
+            session.add(row)
+            return True
+
+    def muted_threads(self, account: str, marker: str) -> set[str]:
+        """The threads one of whose messages carries `marker` as an IMAP keyword or Gmail label."""
+        needle = f"%{json.dumps(marker)}%"
+        with self.session() as session:
+            query = (
+                select(MessageRow.thread_key)
+                .join(MessageCopyRow, col(MessageCopyRow.message_row_id) == col(MessageRow.id))
+                .where(
+                    MessageRow.account_id == _account_id(session, account),
+                    col(MessageRow.thread_key).is_not(None),
+                    cast(MessageCopyRow.flags, Text).like(needle)
+                    | cast(MessageCopyRow.labels, Text).like(needle),
+                )
+                .distinct()
+            )
+            return {key for key in session.exec(query).all() if key is not None}
+
+    # the approval queue
+
+    def queue_codes(self) -> set[str]:
+        with self.session() as session:
+            return set(session.exec(select(QueueItemRow.code)).all())
+
+    def add_queue_item(self, item: NewQueueItem, code: str) -> QueueItem | None:
+        """Queue `item` under `code`; None when the thread already has a draft for this basis
+        or an active one (the database refuses both, so two passes cannot queue twice)."""
+        now = self.clock()
+        row = QueueItemRow(
+            code=code,
+            account_id=0,
+            thread_key=item.thread_key,
+            kind=item.kind,
+            ordinal=item.ordinal,
+            basis=item.basis,
+            state=item.state,
+            due=item.due,
+            due_offset_minutes=_offset_minutes(item.due),
+            reason=item.reason,
+            to_name=item.to_name,
+            to_address=item.to_address,
+            subject=item.subject,
+            in_reply_to=item.in_reply_to,
+            references=" ".join(item.references),
+            body=item.body,
+            body_hash=item.body_hash,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            with self.session() as session:
+                row.account_id = _account_id(session, item.account)
+                session.add(row)
+                session.flush()
+                return _queue_item(item.account, row)
+        except StoreError as exc:
+            if isinstance(exc.__cause__, IntegrityError):
+                log.info("not queued (exists) thread=%s basis=%s", item.thread_key, item.basis)
+                return None
+            raise
+
+    def queue_items(
+        self,
+        *,
+        account: str | None = None,
+        thread_key: str | None = None,
+        states: Iterable[str] | None = None,
+    ) -> list[QueueItem]:
+        """Queue items, oldest due first, filtered by account, thread and state."""
+        with self.session() as session:
+            query = select(QueueItemRow, AccountRow.name).join(
+                AccountRow, col(AccountRow.id) == col(QueueItemRow.account_id)
+            )
+            if account is not None:
+                query = query.where(AccountRow.name == account)
+            if thread_key is not None:
+                query = query.where(QueueItemRow.thread_key == thread_key)
+            if states is not None:
+                query = query.where(col(QueueItemRow.state).in_(list(states)))
+            query = query.order_by(col(QueueItemRow.due), col(QueueItemRow.id))
+            return [_queue_item(name, row) for row, name in session.exec(query).all()]
+
+    def queue_item(self, code: str) -> QueueItem | None:
+        with self.session() as session:
+            found = session.exec(
+                select(QueueItemRow, AccountRow.name)
+                .join(AccountRow, col(AccountRow.id) == col(QueueItemRow.account_id))
+                .where(QueueItemRow.code == code)
+            ).first()
+            return None if found is None else _queue_item(found[1], found[0])
+
+    def transition(
+        self, code: str, from_states: Iterable[str], to_state: ItemState, **changes: Any
+    ) -> QueueItem | None:
+        """Move the item `code` to `to_state` (setting `changes`) only if it is in one of
+        `from_states` now: a compare-and-set in one transaction, so two processes can never
+        both take an item from `approved` to `sending`. None when the item was elsewhere."""
+        unknown = set(changes) - _TRANSITION_FIELDS
+        if unknown:
+            raise ValueError(f"not a queue item field: {sorted(unknown)}")
+        values = dict(changes)
+        if "references" in values:
+            values["references"] = " ".join(values["references"])
+        if "due" in values:
+            values["due_offset_minutes"] = _offset_minutes(values["due"])
+        with self.session() as session:
+            result = session.exec(
+                update(QueueItemRow)
+                .where(
+                    col(QueueItemRow.code) == code,
+                    col(QueueItemRow.state).in_(list(from_states)),
+                )
+                .values(state=to_state, updated_at=self.clock(), **values)
+            )
+            if result.rowcount != 1:
+                return None
+            row, name = session.exec(
+                select(QueueItemRow, AccountRow.name)
+                .join(AccountRow, col(AccountRow.id) == col(QueueItemRow.account_id))
+                .where(QueueItemRow.code == code)
+            ).one()
+            return _queue_item(name, row)
+
+    def sends_since(self, moment: datetime) -> int:
+        """How many sends were attempted since `moment` (sent, sending and unknown ones)."""
+        with self.session() as session:
+            query = select(func.count()).where(
+                col(QueueItemRow.sending_at).is_not(None),
+                col(QueueItemRow.sending_at) >= moment,
+                col(QueueItemRow.state).in_(["sending", "sent", "unknown"]),
+            )
+            return int(session.exec(query).one())
 
     # events
 
@@ -413,6 +658,74 @@ def _account_id(session: Session, name: str) -> int:
             "runs for it (check the account name)"
         )
     return account_id
+
+
+_TRANSITION_FIELDS = frozenset({
+    "due", "reason", "to_name", "to_address", "subject", "in_reply_to", "references", "body",
+    "body_hash", "edited", "approved_hash", "approved_at", "snoozed_until", "message_id",
+    "sending_at", "sent_at", "note", "ordinal", "basis",
+})  # fmt: skip
+
+
+def _offset_minutes(moment: datetime) -> int:
+    offset = moment.utcoffset()
+    if offset is None:
+        raise ValueError(f"a naive due time: {moment.isoformat()}")
+    return int(offset.total_seconds() // 60)
+
+
+def _queue_item(account: str, row: QueueItemRow) -> QueueItem:
+    zone = timezone(timedelta(minutes=row.due_offset_minutes))
+    return QueueItem(
+        code=row.code,
+        account=account,
+        thread_key=row.thread_key,
+        kind=row.kind,
+        ordinal=row.ordinal,
+        basis=row.basis,
+        state=row.state,  # type: ignore[arg-type]  # written only from ItemState values
+        due=row.due.astimezone(zone),
+        reason=row.reason,
+        to_name=row.to_name,
+        to_address=row.to_address,
+        subject=row.subject,
+        in_reply_to=row.in_reply_to,
+        references=tuple(row.references.split()),
+        body=row.body,
+        body_hash=row.body_hash,
+        edited=row.edited,
+        approved_hash=row.approved_hash,
+        approved_at=row.approved_at,
+        snoozed_until=row.snoozed_until,
+        message_id=row.message_id,
+        sending_at=row.sending_at,
+        sent_at=row.sent_at,
+        note=row.note,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _thread_row(session: Session, account_id: int, thread_key: str) -> ThreadRow | None:
+    query = select(ThreadRow).where(
+        ThreadRow.account_id == account_id, ThreadRow.thread_key == thread_key
+    )
+    return session.exec(query).first()
+
+
+def _thread_info(account: str, row: ThreadRow) -> ThreadInfo:
+    return ThreadInfo(
+        account=account,
+        thread_key=row.thread_key,
+        subject=row.subject,
+        last_message_at=row.last_message_at,
+        is_interview=row.is_interview,
+        outcome=row.outcome,
+        facts=row.facts or {},
+        step=row.step or {},
+        stopped_at=row.stopped_at,
+        analysed_at=row.analysed_at,
+    )
 
 
 def _folder(session: Session, account_id: int, name: str) -> FolderRow | None:
