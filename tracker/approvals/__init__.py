@@ -1,0 +1,1 @@
+"""Approvals: the owner's say on queued drafts, read from replies to the daily digest."""
