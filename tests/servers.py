@@ -32,7 +32,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -608,6 +608,8 @@ class _Fault:
     code: int  # 0 means: drop the connection instead of answering
     text: str
     deliver: bool  # keep the message although the client never hears it was accepted
+    kill: Callable[[], int] | None = None  # SIGKILL this process id before answering
+    stall: float = 0.0  # keep the message, then wait this long before answering 250
 
 
 class _SinkHandler:
@@ -646,10 +648,15 @@ class _SinkHandler:
             data=raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogateescape"),
             login=login,
         )
-        if fault is None or (fault.code == 0 and fault.deliver):
+        if fault is None or (fault.code == 0 and fault.deliver) or fault.stall:
             self._sink._keep(message)
         if fault is None:
             return "250 2.0.0 OK: queued"
+        if fault.stall:
+            await asyncio.sleep(fault.stall)
+            return "250 2.0.0 OK: queued (late)"
+        if fault.kill is not None:
+            os.kill(fault.kill(), signal.SIGKILL)
         if fault.code == 0:
             if isinstance(server.transport, asyncio.Transport):
                 server.transport.abort()
@@ -745,6 +752,18 @@ class SmtpSink:
         """
         with self._changed:
             self._faults.append(_Fault(0, "", deliver=deliver))
+
+    def stall_next(self, seconds: float) -> None:
+        """Keep the next message but answer its DATA only after `seconds`: a client with a
+        shorter timeout never learns that it was accepted."""
+        with self._changed:
+            self._faults.append(_Fault(0, "", deliver=True, stall=seconds))
+
+    def kill_during_next_data(self, pid: Callable[[], int], *, deliver: bool = True) -> None:
+        """When the next message's data has arrived, SIGKILL the process `pid()` names (the
+        sender) before answering, then drop the connection: a sender dying during DATA."""
+        with self._changed:
+            self._faults.append(_Fault(0, "", deliver=deliver, kill=pid))
 
     def _take_fault(self) -> _Fault | None:
         with self._changed:

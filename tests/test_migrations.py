@@ -92,7 +92,8 @@ SEED_ROWS: dict[str, Seed] = {
             "'gm:1781234567890000000', 'checkin', 1, 'checkin1@20241104T0800Z', 'sending', "
             "'2024-11-12 17:30:00.000000', -480, '7 days since your thank-you', 'Dana', "
             "'dana@acme.example', 'Re: Interview invitation', '<inv@acme.example>', "
-            "'<inv@acme.example>', 'Hi Dana,', 'abc123', 0, 'abc123', '2024-11-12 08:00:00.000000', "
+            "'<inv@acme.example>', 'Hi Dana,', 'abc123', 0, 'abc123', "
+            "'2024-11-12 08:00:00.000000', "
             "NULL, '<m1@example.com>', '2024-11-12 17:30:00.000000', NULL, '', "
             "'2024-11-11 08:00:00.000000', '2024-11-12 17:30:00.000000')",
         ),

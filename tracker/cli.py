@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +17,7 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
@@ -21,14 +26,21 @@ from rich.progress import TaskID
 from rich.table import Table
 
 from tracker import config
+from tracker import queue as queue_actions
+from tracker.approvals.commands import snooze_length
 from tracker.clock import parse_now, system_clock
 from tracker.doctor import run_checks
 from tracker.errors import FollowupError, UsageError
 from tracker.explain import explain as explain_thread
+from tracker.explain import find_thread
 from tracker.explain import lines as explanation_lines
+from tracker.policy import Calendar
+from tracker.queue import PENDING
 from tracker.scan import ScanResult, scan_document, scan_paths
-from tracker.store import open_store
+from tracker.sending import SendOutcome, ServerOutbox, send_due
+from tracker.store import QueueItem, ThreadInfo, open_store
 from tracker.sync import AccountReport, Progress, sync_all
+from tracker.systemd import UnitInstall, install_unit
 from tracker.understand.facts import thread_facts
 
 app = typer.Typer(
@@ -110,6 +122,7 @@ def scan(
         list[Path],
         typer.Argument(help=".eml files, folders of them, mbox files or Maildirs.", readable=False),
     ],
+    *,
     me: Annotated[
         list[str] | None,
         typer.Option("--me", help="Your address (repeat for aliases): mail from it is outgoing."),
@@ -118,20 +131,28 @@ def scan(
         str,
         typer.Option("--holidays", help="Country whose public holidays business days skip."),
     ] = "US",
+    zone: Annotated[
+        str, typer.Option("--timezone", help="Your IANA time zone (for the send window).")
+    ] = "UTC",
     now: NowOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Analyse mail files offline: no network, no writes."""
 
-    def work() -> tuple[ScanResult, datetime]:
+    def work() -> tuple[ScanResult, datetime, Calendar]:
         moment = _now(now)
-        return scan_paths(paths, me or ()), moment
+        try:
+            owner_zone = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UsageError(f"--timezone {zone!r} is not an IANA time zone name.") from None
+        calendar = Calendar(owner_zone=owner_zone, country=holidays.upper() or None)
+        return scan_paths(paths, me or ()), moment, calendar
 
-    result, moment = _run(work)
+    result, moment, calendar = _run(work)
     if not me:
         err.print("followup: no --me given, so every message counts as incoming.")
     if as_json:
-        _print_json(scan_document(result, moment, holidays.upper() or None))
+        _print_json(scan_document(result, moment, calendar))
         return
     _print_scan(result)
 
@@ -250,13 +271,16 @@ def doctor(ctx: typer.Context, now: NowOption = None) -> None:
 def explain(
     ctx: typer.Context,
     thread: Annotated[str, typer.Argument(help="A thread id (or a unique prefix of one).")],
+    now: NowOption = None,
 ) -> None:
-    """Why a thread is a hiring thread, its facts with their messages, and its timeline."""
+    """Why a thread is a hiring thread, its facts with their messages, its next step, its
+    drafts and the history of what followup did."""
 
     def work() -> list[str]:
+        moment = _now(now)
         settings = config.load_settings(_globals(ctx).config_path, environ=os.environ)
         with open_store(settings.database) as store:
-            return list(explanation_lines(explain_thread(settings, store, thread)))
+            return list(explanation_lines(explain_thread(settings, store, thread, moment)))
 
     for line in _run(work):
         out.print(line, markup=False, highlight=False)
@@ -297,6 +321,301 @@ def demo() -> None:
             f"outcome {facts.outcome}",
         ]
         out.print("  facts: " + ", ".join(d for d in details if d), markup=False)
+
+
+# --- threads and the approval queue ------------------------------------------------------------
+
+
+def _settings(ctx: typer.Context) -> config.Settings:
+    return config.load_settings(_globals(ctx).config_path, environ=os.environ)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%a %d %b %H:%M %z") if moment is not None else "-"
+
+
+@app.command()
+def threads(ctx: typer.Context, now: NowOption = None, as_json: JsonOption = False) -> None:
+    """The tracked hiring threads and their state, as the last analysis left them."""
+
+    def work() -> list[ThreadInfo]:
+        _now(now)
+        settings = _settings(ctx)
+        with open_store(settings.database) as store:
+            return [
+                info
+                for account in settings.accounts
+                if account.name in {a.name for a in store.accounts()}
+                for info in store.threads(account.name, hiring_only=True)
+            ]
+
+    found = _run(work)
+    if as_json:
+        _print_json({"threads": [_thread_json(info) for info in found]})
+        return
+    if not found:
+        out.print("No hiring threads yet (run `followup sync` first).", markup=False)
+        return
+    table = Table("thread", "company", "role", "interview", "state", "next step", box=None)
+    for info in found:
+        facts, step = info.facts, info.step
+        state = "stopped" if info.stopped_at else info.outcome
+        table.add_row(
+            info.thread_key[:12],
+            str(facts.get("company") or "?"),
+            str(facts.get("role") or "?"),
+            str(facts.get("interview_at") or "-")[:16],
+            state,
+            f"{step.get('kind', '-')} {str(step.get('due') or '')[:16]}: {step.get('reason', '')}",
+        )
+    out.print(table)
+
+
+def _thread_json(info: ThreadInfo) -> dict[str, object]:
+    return {
+        "account": info.account,
+        "thread_id": info.thread_key,
+        "subject": info.subject,
+        "last_message_at": info.last_message_at.isoformat() if info.last_message_at else None,
+        "outcome": info.outcome,
+        "stopped": info.stopped_at is not None,
+        **{key: value for key, value in info.facts.items() if key != "outcome"},
+        "next_step": dict(info.step) or None,
+        "analysed_at": info.analysed_at.isoformat() if info.analysed_at else None,
+    }
+
+
+@app.command()
+def queue(
+    ctx: typer.Context,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also drafts that were sent, skipped or cancelled.")
+    ] = False,
+    now: NowOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Drafts waiting for your approval (and their text)."""
+
+    def work() -> list[QueueItem]:
+        _now(now)
+        settings = _settings(ctx)
+        with open_store(settings.database) as store:
+            return store.queue_items(states=None if show_all else (*PENDING, "unknown", "failed"))
+
+    items = _run(work)
+    if as_json:
+        _print_json({"items": [_item_json(item) for item in items]})
+        return
+    if not items:
+        out.print("Nothing waiting for approval.", markup=False)
+        return
+    for item in items:
+        what = "thank-you" if item.kind == "thank_you" else f"check-in {item.ordinal}"
+        out.print(f"[bold]{item.code}[/] {item.state:<9} {what} to {item.to_address}, due "
+                  f"{_when(item.due)}", markup=True)  # fmt: skip
+        out.print(f"  why: {item.reason}", markup=False)
+        if item.note:
+            out.print(f"  note: {item.note}", markup=False)
+        out.print(f"  Subject: {item.subject}", markup=False)
+        for line in item.body.splitlines():
+            out.print(f"  | {line}", markup=False)
+        out.print()
+
+
+def _item_json(item: QueueItem) -> dict[str, object]:
+    return {
+        "id": item.code,
+        "account": item.account,
+        "thread_id": item.thread_key,
+        "kind": item.kind,
+        "ordinal": item.ordinal,
+        "state": item.state,
+        "due": item.due.isoformat(),
+        "reason": item.reason,
+        "to": {"name": item.to_name, "email": item.to_address},
+        "subject": item.subject,
+        "in_reply_to": item.in_reply_to,
+        "body": item.body,
+        "body_hash": item.body_hash,
+        "approved": item.approved,
+        "edited": item.edited,
+        "message_id": item.message_id,
+        "sent_at": item.sent_at.isoformat() if item.sent_at else None,
+        "note": item.note,
+    }
+
+
+CodesArgument = Annotated[list[str], typer.Argument(help="Draft ids, as `followup queue` shows.")]
+
+
+@app.command()
+def approve(ctx: typer.Context, codes: CodesArgument, now: NowOption = None) -> None:
+    """Approve drafts: their exact current text is what will be sent, when due."""
+
+    def work() -> list[QueueItem]:
+        moment = _now(now)
+        with open_store(_settings(ctx).database) as store:
+            return [queue_actions.approve(store, code, moment) for code in codes]
+
+    for item in _run(work):
+        out.print(f"{item.code}: approved; sent from {_when(item.due)} by `followup send` "
+                  "or the daemon", markup=False)  # fmt: skip
+
+
+@app.command()
+def skip(ctx: typer.Context, codes: CodesArgument) -> None:
+    """Skip drafts: they are never sent."""
+
+    def work() -> list[QueueItem]:
+        with open_store(_settings(ctx).database) as store:
+            return [queue_actions.skip(store, code) for code in codes]
+
+    for item in _run(work):
+        out.print(f"{item.code}: skipped", markup=False)
+
+
+@app.command()
+def snooze(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="The draft id.")],
+    duration: Annotated[str, typer.Option("--for", help="How long: 12h, 3d, 2w.")] = "3d",
+    now: NowOption = None,
+) -> None:
+    """Put a draft aside; it comes back to the queue afterwards and needs an approval."""
+
+    def work() -> QueueItem:
+        moment = _now(now)
+        length = snooze_length(duration)
+        if length is None:
+            raise UsageError(f"--for {duration!r}: write hours, days or weeks like 12h, 3d, 2w "
+                             "(at most 90 days).")  # fmt: skip
+        with open_store(_settings(ctx).database) as store:
+            return queue_actions.snooze(store, code, length, moment)
+
+    item = _run(work)
+    out.print(f"{item.code}: snoozed until {_when(item.snoozed_until)}", markup=False)
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="The draft id.")],
+    now: NowOption = None,
+) -> None:
+    """Change a draft's text in $EDITOR; the edited text is what you then approve."""
+
+    def work() -> QueueItem | None:
+        moment = _now(now)
+        with open_store(_settings(ctx).database) as store:
+            item = queue_actions.find_item(store, code)
+            text = _edit_text(item.body)
+            if text == item.body:
+                return None
+            return queue_actions.edit(store, item.code, text, moment)
+
+    item = _run(work)
+    if item is None:
+        out.print("Unchanged.", markup=False)
+    else:
+        out.print(f"{item.code}: edited; approve it with `followup approve {item.code}`",
+                  markup=False)  # fmt: skip
+
+
+def _edit_text(text: str) -> str:
+    """`text` after the owner edited it in $VISUAL or $EDITOR (vi when neither is set)."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    with tempfile.TemporaryDirectory(prefix="followup-edit-") as folder:
+        path = Path(folder) / "draft.txt"
+        path.write_text(text, encoding="utf-8")
+        try:
+            # The owner's own editor setting, run as the owner: that is the point.
+            finished = subprocess.run([*shlex.split(editor), str(path)], check=False)  # noqa: S603
+        except OSError as exc:
+            raise UsageError(
+                f"cannot start the editor {editor!r} ($VISUAL/$EDITOR): {exc}"
+            ) from None
+        if finished.returncode != 0:
+            raise UsageError(f"the editor {editor!r} exited with {finished.returncode}; the "
+                             "draft is left as it was")  # fmt: skip
+        return path.read_text(encoding="utf-8")
+
+
+@app.command()
+def stop(
+    ctx: typer.Context,
+    thread: Annotated[str, typer.Argument(help="A thread id (or a unique prefix of one).")],
+) -> None:
+    """Never check in on this thread again (its waiting drafts are cancelled)."""
+
+    def work() -> tuple[str, list[QueueItem]]:
+        settings = _settings(ctx)
+        with open_store(settings.database) as store:
+            account, key = find_thread(settings, store, thread)
+            return key, queue_actions.stop(store, account.name, key)
+
+    key, cancelled = _run(work)
+    out.print(f"{key}: stopped" + (f"; cancelled {', '.join(i.code for i in cancelled)}"
+                                   if cancelled else ""), markup=False)  # fmt: skip
+
+
+@app.command()
+def send(
+    ctx: typer.Context,
+    once: Annotated[
+        bool, typer.Option("--once", help="One pass, then exit (what send always does).")
+    ] = False,
+    now: NowOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Send the approved drafts that are due (after a last look at the mailbox)."""
+    del once  # a single pass; the daemon repeats it
+
+    def work() -> list[SendOutcome]:
+        moment = _now(now)
+        settings = _settings(ctx)
+        with open_store(settings.database) as store:
+            outboxes: list[ServerOutbox] = []
+
+            def outbox_for(account: config.AccountSettings) -> ServerOutbox:
+                outboxes.append(ServerOutbox(settings, store, account, os.environ))
+                return outboxes[-1]
+
+            try:
+                return send_due(settings, store, outbox_for, now=moment, environ=os.environ)
+            finally:
+                for outbox in outboxes:
+                    outbox.close()
+
+    outcomes = _run(work)
+    if as_json:
+        _print_json({"outcomes": [o.__dict__ for o in outcomes]})
+    else:
+        if not outcomes:
+            out.print("Nothing to send.", markup=False)
+        for outcome in outcomes:
+            out.print(f"{outcome.code or '-'} {outcome.state}: {outcome.message}", markup=False)
+    if any(o.state in {"error", "failed", "unknown"} for o in outcomes):
+        raise typer.Exit(1)
+
+
+@app.command("install-service")
+def install_service(
+    ctx: typer.Context,
+    user: Annotated[bool, typer.Option("--user", help="For `systemctl --user`.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace a unit that differs.")] = False,
+) -> None:
+    """Write the systemd unit for this installation and print the next commands."""
+
+    def work() -> UnitInstall:
+        found = shutil.which("followup")
+        executable = Path(found) if found else Path(sys.argv[0]).resolve()
+        return install_unit(user, executable, _globals(ctx).config_path.resolve(),
+                            environ=os.environ, force=force)  # fmt: skip
+
+    result = _run(work)
+    out.print(f"wrote {result.path}", markup=False)
+    for command in result.next_commands:
+        out.print(f"  {command}", markup=False)
 
 
 @config_app.command("check")

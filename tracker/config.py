@@ -310,6 +310,13 @@ class SmtpEndpoint(ImapEndpoint):
     )
 
     _default_ports: ClassVar[dict[str, int]] = {"tls": 465, "starttls": 587, "none": 587}
+    timeout_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=600,
+        description="Seconds to wait for each answer of the SMTP server before giving up "
+        "(a send whose final answer never came is reported as unknown, never repeated).",
+    )
 
 
 class FolderSettings(_Model):

@@ -55,8 +55,7 @@ import jinja2
 
 from tracker.config import TemplateSettings
 from tracker.errors import FollowupError
-from tracker.understand.facts import ThreadFacts
-from tracker.understand.facts import _is_machine as is_machine_address
+from tracker.understand.facts import ThreadFacts, is_machine_address
 from tracker.understand.parse import Address, Message
 from tracker.understand.signals import automatic_reasons
 from tracker.understand.threads import Thread

@@ -8,7 +8,10 @@
     └── MailServerError      an IMAP or SMTP server could not be used
         ├── ServerUnreachable    DNS, refused connection, timeout, TLS: worth retrying later
         ├── ConnectionLost       the server dropped an established connection: retry later
-        └── LoginRefused         the server refused the credentials: the user must act
+        ├── LoginRefused         the server refused the credentials: the user must act
+        ├── SendRefused          the SMTP server refused a message: nothing was delivered
+        └── SendUncertain        the connection died after the message was handed over:
+                                 it may or may not have been delivered (RFC 1047)
 
 Every message is one or two plain sentences saying what went wrong and what to do.
 """
@@ -78,3 +81,16 @@ class ConnectionLost(MailServerError):
 
 class LoginRefused(MailServerError):
     pass
+
+
+class SendRefused(MailServerError):
+    """The SMTP server answered with a refusal (or the session failed before the message was
+    handed over): nothing was delivered. `permanent` for a 5xx answer."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class SendUncertain(MailServerError):
+    """The message was handed over but no final answer came: delivered or not, nobody knows."""

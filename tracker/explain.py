@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
-from tracker.config import Settings
+from tracker.analysis import verdict
+from tracker.config import AccountSettings, Settings
 from tracker.errors import UsageError
-from tracker.store import Event, Store
-from tracker.understand.facts import ThreadFacts, thread_facts
-from tracker.understand.message_json import message_from_json
+from tracker.policy import NextStep
+from tracker.store import Event, QueueItem, Store
+from tracker.understand.facts import ThreadFacts
 from tracker.understand.threads import Thread
 
 
@@ -19,14 +21,18 @@ class Explanation:
     account: str
     thread: Thread
     facts: ThreadFacts
+    step: NextStep
+    drafts: tuple[QueueItem, ...]
     events: tuple[Event, ...]
 
 
-def explain(settings: Settings, store: Store, thread_key: str) -> Explanation:
-    """The explanation of the stored thread `thread_key` (a unique prefix is enough)."""
+def find_thread(settings: Settings, store: Store, thread_key: str) -> tuple[AccountSettings, str]:
+    """The account and full id of the stored thread `thread_key` (a unique prefix is enough)."""
+    known = {account.name for account in store.accounts()}
     matches = [
         (account, key)
         for account in settings.accounts
+        if account.name in known
         for key in store.thread_keys(account.name)
         if key.startswith(thread_key)
     ] if thread_key else []  # fmt: skip
@@ -38,14 +44,21 @@ def explain(settings: Settings, store: Store, thread_key: str) -> Explanation:
             f"({', '.join(key for _, key in matches[:5])}...)."
         )
     [(account, key)] = matches
-    stored = store.thread_messages(account.name, key)
-    messages = sorted(
-        (message_from_json({**m.facts, "message_id": m.message_id}) for m in stored),
-        key=lambda m: (m.date is None, m.date, m.message_id),
+    return account, key
+
+
+def explain(settings: Settings, store: Store, thread_key: str, now: datetime) -> Explanation:
+    """The explanation of the stored thread `thread_key` (a unique prefix is enough) at `now`."""
+    account, key = find_thread(settings, store, thread_key)
+    seen = verdict(settings, store, account, key, now)
+    return Explanation(
+        account.name,
+        seen.thread,
+        seen.facts,
+        seen.step,
+        tuple(store.queue_items(account=account.name, thread_key=key)),
+        tuple(store.events(thread=key)),
     )
-    thread = Thread(thread_id=key, messages=tuple(messages))
-    facts = thread_facts(thread, account.owner_addresses, settings.policy.holiday_country)
-    return Explanation(account.name, thread, facts, tuple(store.events(thread=key)))
 
 
 def lines(explanation: Explanation) -> Iterator[str]:
@@ -76,6 +89,13 @@ def lines(explanation: Explanation) -> Iterator[str]:
     )
     if facts.asks_owner:
         yield "  they asked you something: you owe a reply"
+    step = explanation.step
+    due = f" due {step.due.isoformat()}" if step.due is not None else ""
+    yield f"next step: {step.kind}{due}: {step.reason}"
+    for item in explanation.drafts:
+        yield f"  draft {item.code} ({item.kind} {item.ordinal}): {item.state}, due " + (
+            f"{item.due.isoformat()}" + (f"; {item.note}" if item.note else "")
+        )
     yield "timeline:"
     for message in thread.messages:
         when = message.date.isoformat() if message.date else "undated"

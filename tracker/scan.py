@@ -12,7 +12,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tracker.config import PolicySettings
 from tracker.mail.sources import read_sources
+from tracker.policy import Calendar, ThreadState, decide
 from tracker.understand.facts import thread_facts
 from tracker.understand.parse import Message, parse_message
 from tracker.understand.threads import Thread, group_threads
@@ -58,30 +60,45 @@ def scan_paths(paths: Sequence[Path], owner_addresses: Iterable[str]) -> ScanRes
     )
 
 
-def scan_document(result: ScanResult, now: datetime, country: str | None) -> dict[str, Any]:
+def scan_document(
+    result: ScanResult, now: datetime, calendar: Calendar, rules: PolicySettings | None = None
+) -> dict[str, Any]:
     """The `scan --json` document: `{"threads": [...], "unparseable": [...], "messages_read"}`.
 
-    `country` names the public holidays that business days skip. `next_step` is filled by the
-    policy pass; until it exists it is null.
+    `calendar` names the owner's zone and the public holidays business days skip; `next_step`
+    is the policy's verdict at `now` under `rules` (the defaults unless given), as if followup
+    had never sent anything on the thread.
     """
-    del now  # the policy pass will need it for next_step
+    policy = rules or PolicySettings()
     return {
-        "threads": [_thread_document(t, result.owner_addresses, country) for t in result.threads],
+        "threads": [
+            _thread_document(t, result.owner_addresses, now, calendar, policy)
+            for t in result.threads
+        ],
         "unparseable": [{"origin": u.origin, "reason": u.reason} for u in result.unparseable],
         "messages_read": result.messages_read,
     }
 
 
-def _thread_document(thread: Thread, owners: frozenset[str], country: str | None) -> dict[str, Any]:
+def _thread_document(
+    thread: Thread,
+    owners: frozenset[str],
+    now: datetime,
+    calendar: Calendar,
+    rules: PolicySettings,
+) -> dict[str, Any]:
     first, last = thread.messages[0], thread.messages[-1]
+    facts = thread_facts(thread, owners, calendar.country)
+    step = decide(facts, ThreadState(), rules, calendar, now)
     return {
         "thread_id": thread.thread_id,
         "message_ids": list(thread.message_ids),
         "subject": first.subject,
         "first_at": _iso(first.date),
         "last_at": _iso(last.date),
-        **thread_facts(thread, owners, country).to_json(),
-        "next_step": None,
+        **facts.to_json(),
+        "next_step": step.to_json(),
+        "status": {"kind": step.kind, "reason": step.reason},
     }
 
 

@@ -23,9 +23,10 @@ import logging
 import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from tracker.analysis import analyse_account
 from tracker.config import AccountSettings, Settings, resolve_password
 from tracker.errors import ConnectionLost, FollowupError, MailServerError
 from tracker.mail.imap import FETCH_BATCH, FetchedMessage, Folder, FolderStatus, ImapConnection
@@ -66,6 +67,8 @@ class AccountReport:
     folders: tuple[FolderReport, ...] = ()
     error: str | None = None
     round_trips: int = 0
+    hiring_threads: int = 0  # after the analysis pass
+    queue_changes: tuple[str, ...] = ()  # what the analysis pass did to the approval queue
 
 
 def sync_all(
@@ -76,18 +79,25 @@ def sync_all(
     now: datetime,
     progress: Progress | None = None,
 ) -> list[AccountReport]:
-    """Sync every account; one account's failure is reported and does not stop the others."""
+    """Sync every account, then analyse its threads and update the approval queue; one
+    account's failure is reported and does not stop the others."""
     reports = []
     for account in settings.accounts:
         try:
             secret = resolve_password(account, environ)
             with ImapConnection.connect(account, secret) as imap:
-                reports.append(
-                    sync_account(
-                        imap, store, now=now, lookback_days=settings.sync.lookback_days,
-                        progress=progress,
-                    )
+                report = sync_account(
+                    imap, store, now=now, lookback_days=settings.sync.lookback_days,
+                    progress=progress,
                 )  # fmt: skip
+            analysis = analyse_account(settings, store, account, now=now)
+            reports.append(
+                replace(
+                    report,
+                    hiring_threads=analysis.hiring,
+                    queue_changes=tuple(f"{c.code} {c.what}: {c.reason}" for c in analysis.changes),
+                )
+            )
         except FollowupError as exc:
             log.error("sync failed account=%s error=%s", account.name, exc)
             store.upsert_account(account.name, account.provider, account.address)

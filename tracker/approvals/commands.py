@@ -126,7 +126,8 @@ def _starts_with_verb(line: str) -> bool:
     return words is not None and words[0] in _VERBS
 
 
-def _snooze_length(token: str) -> timedelta | None:
+def snooze_length(token: str) -> timedelta | None:
+    """`12h`, `3d` or `2w` as a timedelta (at most MAX_SNOOZE); None for anything else."""
     match = _DURATION.fullmatch(token)
     if match is None:
         return None
@@ -149,7 +150,7 @@ def _read_command(line: str) -> _LineCommand | str | None:
         return "only approve takes `all`"
     snooze: timedelta | None = None
     if verb == "snooze":
-        snooze = _snooze_length(tokens[-1]) if len(tokens) >= 2 else None
+        snooze = snooze_length(tokens[-1]) if len(tokens) >= 2 else None
         if snooze is None:
             return "snooze takes a draft code and how long, from 1h to 90d: e.g. 3d, 2w or 12h"
         tokens = tokens[:-1]

@@ -283,6 +283,28 @@ class ImapConnection:
             for uid, data in reply.items()
         }
 
+    # the copy of what followup sent
+
+    def sent_folder(self) -> Folder:
+        """Where the account's sent mail is kept: All Mail on Gmail, else the Sent folder."""
+        folders = self.folders_to_sync()
+        return next(f for f in folders if f.role in {"all", "sent"})
+
+    def holds_message_id(self, folder: str, message_id: str) -> bool:
+        """True when `folder` holds a message with this Message-ID (`UID SEARCH HEADER`)."""
+        self.select(folder)
+        # Searching the bare id inside the header (servers match substrings) avoids how
+        # servers differ on the angle brackets.
+        bare = message_id.strip().strip("<>")
+        uids = self._call(
+            "UID SEARCH", lambda: self.client.search(["HEADER", "Message-ID", bare])
+        )
+        return bool(uids)
+
+    def append_sent(self, folder: str, raw: bytes, when: datetime) -> None:
+        """Keep a copy of a sent message in `folder`, marked read."""
+        self._call("APPEND", lambda: self.client.append(folder, raw, (b"\\Seen",), when))
+
     def wait_for_change(self, folder: str, timeout: float) -> bool:
         """Wait up to `timeout` seconds for `folder` to change; True when it did.
 

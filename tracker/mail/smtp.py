@@ -1,4 +1,4 @@
-"""SMTP access for one account: connect and log in (sending arrives with the approval queue).
+"""SMTP access for one account: log in, and hand over one message with an honest outcome.
 
 The only module that talks SMTP. aiosmtplib's errors are translated here into followup's
 exception tree, with the account named and the next step said.
@@ -12,7 +12,14 @@ import ssl
 import aiosmtplib
 
 from tracker.config import AccountSettings, Secret
-from tracker.errors import ConnectionLost, LoginRefused, MailServerError, ServerUnreachable
+from tracker.errors import (
+    ConnectionLost,
+    LoginRefused,
+    MailServerError,
+    SendRefused,
+    SendUncertain,
+    ServerUnreachable,
+)
 
 
 def client_for(
@@ -64,6 +71,68 @@ async def check_login(account: AccountSettings, secret: Secret, *, timeout: floa
     except aiosmtplib.SMTPException:
         smtp.close()
     return response.message
+
+
+async def deliver(
+    account: AccountSettings,
+    secret: Secret,
+    raw: bytes,
+    sender: str,
+    recipients: list[str],
+    *,
+    timeout: float = 60.0,
+) -> str:
+    """Hand `raw` over to the account's SMTP server; returns the server's final answer.
+
+    The steps run one at a time so a failure says whether the message could have been
+    delivered: anything that goes wrong up to and including RCPT, or a refusal of DATA, raises
+    SendRefused (nothing delivered; `permanent` for 5xx); a connection lost or a timeout while
+    the message is being handed over raises SendUncertain (RFC 1047: it may have arrived).
+    """
+    smtp = client_for(account, secret, timeout=timeout)
+    where = f"account {account.name!r}: the SMTP server {account.smtp.host}:{account.smtp.port}"
+    try:
+        await smtp.connect()
+        await smtp.mail(sender)
+        for recipient in recipients:
+            await smtp.rcpt(recipient)
+    except aiosmtplib.SMTPAuthenticationError as exc:
+        smtp.close()
+        raise SendRefused(
+            f"{where} refused the login of {account.login!r} ({exc.message}); nothing was "
+            "sent. Check the password source; the message stays approved.",
+            permanent=False,
+        ) from None
+    except aiosmtplib.SMTPResponseException as exc:
+        smtp.close()
+        raise SendRefused(
+            f"{where} refused the message before it was sent ({exc.code} {exc.message}).",
+            permanent=exc.code >= 500,
+        ) from None
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        smtp.close()
+        raise SendRefused(
+            f"{where} could not be used ({exc}); nothing was sent.", permanent=False
+        ) from None
+    try:
+        response = await smtp.data(raw)
+    except aiosmtplib.SMTPResponseException as exc:
+        smtp.close()
+        raise SendRefused(
+            f"{where} refused the message ({exc.code} {exc.message}).",
+            permanent=exc.code >= 500,
+        ) from None
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        smtp.close()
+        raise SendUncertain(
+            f"{where} lost the connection while the message was handed over ({exc}); it may "
+            "or may not have been delivered."
+        ) from None
+    try:
+        await smtp.quit()
+    except (aiosmtplib.SMTPException, OSError):
+        smtp.close()  # delivered already: a failed goodbye changes nothing
+    return f"{response.code} {response.message}"
 
 
 def _connect_problem(where: str, exc: aiosmtplib.SMTPConnectError) -> str:

@@ -135,7 +135,7 @@ def _from_invites(thread: Thread, owners: frozenset[str]) -> _Interview | None:
     people = {
         a.email
         for a in event.attendees
-        if a.email not in owners and a.email != organizer and not _is_machine(a.email)
+        if a.email not in owners and a.email != organizer and not is_machine_address(a.email)
     }
     return _Interview(event.start, event.end, message.message_id, len(people))
 
@@ -406,7 +406,8 @@ _ROLE_WORD = re.compile(
 )
 
 
-def _is_machine(address: str) -> bool:
+def is_machine_address(address: str) -> bool:
+    """True for an applicant-tracking or no-reply address: nobody reads what is sent there."""
     local = address.split("@", 1)[0]
     return is_ats_address(address) or bool(_MACHINE.match(local))
 
@@ -420,10 +421,10 @@ def _contacts(
             continue
         if automatic[message.message_id]:
             continue
-        if _is_machine(message.sender.email):
+        if is_machine_address(message.sender.email):
             # An ATS message is written by the person its Reply-To names.
             for person in message.reply_to:
-                if person.email not in owners and not _is_machine(person.email):
+                if person.email not in owners and not is_machine_address(person.email):
                     seen.setdefault(person.email, person)
             continue
         seen.setdefault(message.sender.email, message.sender)
