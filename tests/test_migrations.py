@@ -105,6 +105,24 @@ SEED_ROWS: dict[str, Seed] = {
             ("SELECT facts FROM threads", [('{"company":"Acme"}',)]),
         ),
     ),
+    "0003": Seed(
+        inserts=(
+            "INSERT INTO digests (id, digest_id, account_id, message_id, to_address, sent_at) "
+            "VALUES (1, 'D7K2QX', 1, '<digest-1@example.com>', 'alex@example.com', "
+            "'2024-11-12 07:30:00.000000')",
+            "INSERT INTO digest_offers (id, digest_id, code, body_hash, token, expires_at, "
+            "used_at, used_by) VALUES (1, 'D7K2QX', 'K7Q2', 'abc123', 'f00d', "
+            "'2024-11-19 07:30:00.000000', NULL, NULL)",
+            "INSERT INTO processed_replies (id, account_id, message_id, digest_id, "
+            "processed_at, summary) VALUES (1, 1, '<reply-1@example.com>', 'D7K2QX', "
+            "'2024-11-12 08:00:00.000000', 'approved K7Q2')",
+        ),
+        checks=(
+            ("SELECT digest_id, message_id FROM digests", [("D7K2QX", "<digest-1@example.com>")]),
+            ("SELECT code, used_at FROM digest_offers", [("K7Q2", None)]),
+            ("SELECT summary FROM processed_replies", [("approved K7Q2",)]),
+        ),
+    ),
 }
 
 

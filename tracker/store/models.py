@@ -252,3 +252,46 @@ class EventRow(StoreTable, table=True):
     kind: str
     message: str = Field(sa_type=Text)
     facts: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class DigestRow(StoreTable, table=True):
+    """One digest email sent to the owner: what a reply must answer to count."""
+
+    __tablename__ = "digests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest_id: str = Field(unique=True)  # "D7K2QX", in the subject
+    account_id: int = Field(foreign_key="accounts.id", ondelete="CASCADE")
+    message_id: str = Field(index=True)  # the digest's Message-ID: replies point at it
+    to_address: str
+    sent_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class DigestOfferRow(StoreTable, table=True):
+    """A draft a digest offered, with its single-use approval token."""
+
+    __tablename__ = "digest_offers"
+    __table_args__ = (UniqueConstraint("digest_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest_id: str = Field(index=True)
+    code: str
+    body_hash: str  # the text offered: an approval of other words is refused
+    token: str  # HMAC over digest id, code and body hash (tracker.approvals.tokens)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    used_by: str | None = None  # the Message-ID of the reply that used it
+
+
+class ProcessedReplyRow(StoreTable, table=True):
+    """A reply to a digest that was acted on (or refused): never acted on twice."""
+
+    __tablename__ = "processed_replies"
+    __table_args__ = (UniqueConstraint("account_id", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="accounts.id", ondelete="CASCADE")
+    message_id: str
+    digest_id: str | None = None
+    processed_at: datetime = Field(sa_type=UTCDateTime)
+    summary: str = Field(default="", sa_type=Text)

@@ -191,3 +191,37 @@ class ThreadAnalysis:
     outcome: str  # open | rejected | offer | withdrawn | moved_on
     facts: Mapping[str, Any]
     step: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class DigestRecord:
+    """A digest sent to the owner."""
+
+    digest_id: str
+    account: str
+    message_id: str
+    to_address: str
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A draft one digest offered, and its approval token."""
+
+    digest_id: str
+    code: str
+    body_hash: str
+    token: str
+    expires_at: datetime
+    used_at: datetime | None = None
+    used_by: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredReply:
+    """A stored message answering a digest, and whether a copy of it sits in the account's
+    Sent folder (on Gmail: carries the \\Sent label)."""
+
+    message: StoredMessage
+    in_sent: bool
+    answers: tuple[str, ...]  # the digests' Message-IDs it names in In-Reply-To/References

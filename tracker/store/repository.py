@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Text, bindparam, cast, delete, insert, update
+from sqlalchemy import Engine, Text, bindparam, cast, delete, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -24,24 +24,30 @@ from tracker.store.db import (
 )
 from tracker.store.models import (
     AccountRow,
+    DigestOfferRow,
+    DigestRow,
     EventRow,
     FolderRow,
     ItemState,
     MessageCopyRow,
     MessageRow,
+    ProcessedReplyRow,
     QueueItemRow,
     ThreadRow,
 )
 from tracker.store.records import (
     Account,
     BatchOutcome,
+    DigestRecord,
     Event,
     FolderState,
     MessageCopy,
     MessageRecord,
     NewQueueItem,
+    Offer,
     QueueItem,
     StoredMessage,
+    StoredReply,
     ThreadAnalysis,
     ThreadInfo,
     ThreadSummary,
@@ -605,6 +611,139 @@ class Store:
                 col(QueueItemRow.state).in_(["sending", "sent", "unknown"]),
             )
             return int(session.exec(query).one())
+
+    # digests and the owner's replies
+
+    def record_digest(self, digest: DigestRecord, offers: Sequence[Offer]) -> None:
+        """Remember a digest that was sent and the drafts it offered."""
+        with self.session() as session:
+            session.add(
+                DigestRow(
+                    digest_id=digest.digest_id,
+                    account_id=_account_id(session, digest.account),
+                    message_id=digest.message_id,
+                    to_address=digest.to_address,
+                    sent_at=digest.sent_at,
+                )
+            )
+            for offer in offers:
+                session.add(
+                    DigestOfferRow(
+                        digest_id=offer.digest_id,
+                        code=offer.code,
+                        body_hash=offer.body_hash,
+                        token=offer.token,
+                        expires_at=offer.expires_at,
+                    )
+                )
+
+    def digests(self, account: str, *, since: datetime | None = None) -> list[DigestRecord]:
+        """The account's digests, newest first (sent at or after `since` when given)."""
+        with self.session() as session:
+            query = select(DigestRow).where(DigestRow.account_id == _account_id(session, account))
+            if since is not None:
+                query = query.where(col(DigestRow.sent_at) >= since)
+            rows = session.exec(query.order_by(col(DigestRow.sent_at).desc())).all()
+            return [
+                DigestRecord(r.digest_id, account, r.message_id, r.to_address, r.sent_at)
+                for r in rows
+            ]
+
+    def offers(self, digest_id: str) -> list[Offer]:
+        with self.session() as session:
+            rows = session.exec(
+                select(DigestOfferRow).where(DigestOfferRow.digest_id == digest_id)
+            ).all()
+            return [
+                Offer(r.digest_id, r.code, r.body_hash, r.token, r.expires_at, r.used_at,
+                      r.used_by)
+                for r in rows
+            ]  # fmt: skip
+
+    def use_offer(self, digest_id: str, code: str, reply_id: str, at: datetime) -> bool:
+        """Spend the offer's token; False when it was spent already (single use)."""
+        with self.session() as session:
+            result = session.exec(
+                update(DigestOfferRow)
+                .where(
+                    col(DigestOfferRow.digest_id) == digest_id,
+                    col(DigestOfferRow.code) == code,
+                    col(DigestOfferRow.used_at).is_(None),
+                )
+                .values(used_at=at, used_by=reply_id)
+            )
+            return bool(result.rowcount == 1)
+
+    def replies_to(self, account: str, message_ids: Sequence[str]) -> list[StoredReply]:
+        """Stored messages whose In-Reply-To or References name one of `message_ids`."""
+        if not message_ids:
+            return []
+        with self.session() as session:
+            account_id = _account_id(session, account)
+            names = [
+                col(MessageRow.in_reply_to).contains(mid) | col(MessageRow.references).contains(mid)
+                for mid in message_ids
+            ]
+            rows = session.exec(
+                select(MessageRow).where(
+                    MessageRow.account_id == account_id,
+                    col(MessageRow.unparseable).is_(None),
+                    or_(*names),
+                )
+            ).all()
+            replies = []
+            for row in rows:
+                copies = session.exec(
+                    select(FolderRow.role, MessageCopyRow.labels)
+                    .join(FolderRow, col(FolderRow.id) == col(MessageCopyRow.folder_id))
+                    .where(MessageCopyRow.message_row_id == row.id)
+                ).all()
+                in_sent = any(
+                    role == "sent" or (role == "all" and "\\Sent" in (labels or []))
+                    for role, labels in copies
+                )
+                named = f"{row.in_reply_to} {row.references}".split()
+                facts = row.facts or {}
+                stored = StoredMessage(row.message_id, row.gm_thrid, row.thread_key, facts)
+                replies.append(
+                    StoredReply(
+                        stored,
+                        in_sent,
+                        tuple(mid for mid in message_ids if mid in named),
+                    )
+                )
+            return replies
+
+    def mark_reply_processed(
+        self, account: str, message_id: str, digest_id: str | None, summary: str
+    ) -> bool:
+        """Record that the reply `message_id` was handled; False when it already was."""
+        try:
+            with self.session() as session:
+                session.add(
+                    ProcessedReplyRow(
+                        account_id=_account_id(session, account),
+                        message_id=message_id,
+                        digest_id=digest_id,
+                        processed_at=self.clock(),
+                        summary=summary,
+                    )
+                )
+            return True
+        except StoreError as exc:
+            if isinstance(exc.__cause__, IntegrityError):
+                return False
+            raise
+
+    def reply_processed(self, account: str, message_id: str) -> bool:
+        with self.session() as session:
+            found = session.exec(
+                select(ProcessedReplyRow.id).where(
+                    ProcessedReplyRow.account_id == _account_id(session, account),
+                    ProcessedReplyRow.message_id == message_id,
+                )
+            ).first()
+            return found is not None
 
     # events
 
