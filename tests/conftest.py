@@ -16,6 +16,8 @@ from tests.servers import (
     reap_abandoned_dovecots,
 )
 
+pytest_plugins = ["tests.mailflow"]  # the `setup` fixture of the end-to-end mail tests
+
 _account_numbers = itertools.count(1)
 
 

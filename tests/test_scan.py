@@ -108,13 +108,6 @@ def test_unparseable_message_is_reported_not_fatal(tmp_path: Path) -> None:
     assert [u["origin"] for u in document["unparseable"]] == [str(tmp_path / "garbage.eml")]
 
 
-def test_demo_runs_on_the_bundled_sample() -> None:
-    result = followup("demo")
-    assert result.returncode == 0, result.stderr
-    assert "Interview: Senior Data Engineer at Northwind Labs" in result.stdout
-    assert "(automatic)" in result.stdout
-
-
 def test_scan_survives_every_realworld_message() -> None:
     if not REALWORLD.is_dir():
         pytest.skip(f"the third-party corpus is not at {REALWORLD} (CI has it)")

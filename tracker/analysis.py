@@ -92,12 +92,18 @@ def analyse_account(
     calendar = calendar_of(settings)
     muted = store.muted_threads(account.name, account.mute_keyword)
     previous = {t.thread_key: t for t in store.threads(account.name, hiring_only=True)}
+    # followup's own digests and the owner's answers to them are never a hiring thread.
+    digests = {d.message_id for d in store.digests(account.name)}
     analyses: list[ThreadAnalysis] = []
     changes: list[QueueChange] = []
     hiring = 0
     for key in keys:
         thread = thread_from_stored(key, stored[key])
         if not thread.messages:
+            continue
+        if digests.intersection(thread.message_ids):
+            own = {"kind": "not_tracked", "reason": "followup's own digest"}
+            analyses.append(ThreadAnalysis(key, False, 0.0, "open", {}, own))
             continue
         facts = thread_facts(thread, account.owner_addresses, settings.policy.holiday_country)
         if facts.is_interview:

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,7 +27,10 @@ from rich.table import Table
 from tracker import config
 from tracker import queue as queue_actions
 from tracker.approvals.commands import snooze_length
+from tracker.approvals.service import prepare as prepare_digest
+from tracker.approvals.service import process_replies, send_digest
 from tracker.clock import parse_now, system_clock
+from tracker.demo import run_demo
 from tracker.doctor import run_checks
 from tracker.errors import FollowupError, UsageError
 from tracker.explain import explain as explain_thread
@@ -41,7 +43,6 @@ from tracker.sending import SendOutcome, ServerOutbox, send_due
 from tracker.store import QueueItem, ThreadInfo, open_store
 from tracker.sync import AccountReport, Progress, sync_all
 from tracker.systemd import UnitInstall, install_unit
-from tracker.understand.facts import thread_facts
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -193,7 +194,11 @@ def sync(
         moment = _now(now)
         settings = config.load_settings(_globals(ctx).config_path, environ=os.environ)
         with open_store(settings.database) as store, _sync_progress() as progress:
-            return sync_all(settings, store, os.environ, now=moment, progress=progress)
+            reports = sync_all(settings, store, os.environ, now=moment, progress=progress)
+            for outcome in process_replies(settings, store, os.environ, moment):
+                for line in (*outcome.done, *outcome.problems):
+                    err.print(f"digest reply: {line}", markup=False)
+            return reports
 
     reports = _run(work)
     elapsed = round(time.monotonic() - started, 3)
@@ -288,39 +293,9 @@ def explain(
 
 @app.command()
 def demo() -> None:
-    """Run followup on its bundled sample mailbox: needs no account and no network."""
-    sample = resources.files("tracker") / "samples" / "mailbox"
-    with resources.as_file(sample) as folder:
-        result = _run(lambda: scan_paths([folder], [DEMO_OWNER]))
-    out.print(f"[bold]followup demo[/]: the bundled sample mailbox of {DEMO_OWNER}\n")
-    _print_scan(result)
-    for thread in result.threads:
-        facts = thread_facts(thread, result.owner_addresses, "US")
-        verdict = "[green]hiring thread[/]" if facts.is_interview else "[dim]not a hiring thread[/]"
-        out.print(f"\n[bold]{thread.messages[0].subject or '(no subject)'}[/]: {verdict}")
-        for message in thread.messages:
-            arrow = "→ sent" if message.direction == "outgoing" else "← received"
-            when = message.date.strftime("%a %d %b %H:%M") if message.date else "undated"
-            sender = message.sender.email if message.sender else "?"
-            flags = (
-                " [dim](automatic)[/]" if message.message_id in facts.auto_reply_message_ids else ""
-            )
-            invite = " [cyan](calendar invitation)[/]" if message.calendar else ""
-            out.print(f"  {when}  {arrow:<10} {sender}{flags}{invite}")
-        out.print("  why: " + "; ".join(facts.reasons), markup=False)
-        if not facts.is_interview:
-            continue
-        details = [
-            f"company {facts.company or '?'}",
-            f"interview {facts.interview_at:%a %d %b %H:%M}" if facts.interview_at else "",
-            "thank-you sent" if facts.thankyou_message_id else "no thank-you yet",
-            f"they promised {facts.stated_timeline.text!r}"
-            + (f" (due {facts.stated_timeline.due:%a %d %b})" if facts.stated_timeline.due else "")
-            if facts.stated_timeline
-            else "",
-            f"outcome {facts.outcome}",
-        ]
-        out.print("  facts: " + ", ".join(d for d in details if d), markup=False)
+    """The whole pipeline on a bundled sample mailbox, with a simulated clock: no account, no
+    network (a local mailbox and an SMTP server on 127.0.0.1)."""
+    _run(lambda: run_demo(out))
 
 
 # --- threads and the approval queue ------------------------------------------------------------
@@ -574,6 +549,9 @@ def send(
         moment = _now(now)
         settings = _settings(ctx)
         with open_store(settings.database) as store:
+            # Approvals given by replying to the digest count too: read them first.
+            sync_all(settings, store, os.environ, now=moment)
+            process_replies(settings, store, os.environ, moment)
             outboxes: list[ServerOutbox] = []
 
             def outbox_for(account: config.AccountSettings) -> ServerOutbox:
@@ -596,6 +574,38 @@ def send(
             out.print(f"{outcome.code or '-'} {outcome.state}: {outcome.message}", markup=False)
     if any(o.state in {"error", "failed", "unknown"} for o in outcomes):
         raise typer.Exit(1)
+
+
+@app.command()
+def digest(
+    ctx: typer.Context,
+    preview: Annotated[bool, typer.Option("--preview", help="Print the next digest.")] = False,
+    send_now: Annotated[bool, typer.Option("--send", help="Send the digest now.")] = False,
+    html: Annotated[bool, typer.Option("--html", help="With --preview: the HTML part.")] = False,
+    now: NowOption = None,
+) -> None:
+    """The daily digest of drafts waiting for you: preview it, or send it now."""
+    if preview == send_now:
+        _run(lambda: _fail(UsageError("give exactly one of --preview and --send")))
+
+    def work() -> str:
+        moment = _now(now)
+        settings = _settings(ctx)
+        with open_store(settings.database) as store:
+            if preview:
+                prepared = prepare_digest(settings, store, moment)
+                body = prepared.html if html else prepared.text
+                return f"Subject: {prepared.subject}\n\n{body}"
+            record = send_digest(settings, store, os.environ, moment)
+            if record is None:
+                return "Nothing to decide or know: no digest sent."
+            return f"digest {record.digest_id} sent to {record.to_address}"
+
+    out.print(_run(work), markup=False, highlight=False)
+
+
+def _fail(error: FollowupError) -> None:
+    raise error
 
 
 @app.command("install-service")

@@ -28,8 +28,8 @@ from tracker.understand.threads import Thread
 
 log = logging.getLogger(__name__)
 
-# A draft is written this long before its moment, so the morning digest can offer it.
-DRAFT_AHEAD = timedelta(days=1)
+# A draft is written this long before its moment, so a morning digest offers it a day ahead.
+DRAFT_AHEAD = timedelta(days=2)
 PENDING: tuple[ItemState, ...] = ("proposed", "queued", "approved", "snoozed")
 APPROVABLE: tuple[ItemState, ...] = ("proposed", "queued", "snoozed", "unknown", "failed")
 

@@ -224,4 +224,4 @@ class StoredReply:
 
     message: StoredMessage
     in_sent: bool
-    answers: tuple[str, ...]  # the digests' Message-IDs it names in In-Reply-To/References
+    answers: tuple[str, ...]  # the Message-IDs of the digests it answers

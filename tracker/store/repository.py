@@ -674,15 +674,19 @@ class Store:
             )
             return bool(result.rowcount == 1)
 
-    def replies_to(self, account: str, message_ids: Sequence[str]) -> list[StoredReply]:
-        """Stored messages whose In-Reply-To or References name one of `message_ids`."""
-        if not message_ids:
+    def replies_to(self, account: str, digests: Mapping[str, str]) -> list[StoredReply]:
+        """Stored messages answering one of `digests` (Message-ID → the mark in its subject):
+        by In-Reply-To or References, or (for replies a mailto: link started, which most
+        clients send without those headers) by the digest's mark in their subject."""
+        if not digests:
             return []
         with self.session() as session:
             account_id = _account_id(session, account)
             names = [
-                col(MessageRow.in_reply_to).contains(mid) | col(MessageRow.references).contains(mid)
-                for mid in message_ids
+                col(MessageRow.in_reply_to).contains(mid)
+                | col(MessageRow.references).contains(mid)
+                | col(MessageRow.subject).contains(mark)
+                for mid, mark in digests.items()
             ]
             rows = session.exec(
                 select(MessageRow).where(
@@ -705,13 +709,10 @@ class Store:
                 named = f"{row.in_reply_to} {row.references}".split()
                 facts = row.facts or {}
                 stored = StoredMessage(row.message_id, row.gm_thrid, row.thread_key, facts)
-                replies.append(
-                    StoredReply(
-                        stored,
-                        in_sent,
-                        tuple(mid for mid in message_ids if mid in named),
-                    )
+                answers = tuple(
+                    mid for mid, mark in digests.items() if mid in named or mark in row.subject
                 )
+                replies.append(StoredReply(stored, in_sent, answers))
             return replies
 
     def mark_reply_processed(
