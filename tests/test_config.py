@@ -32,7 +32,7 @@ from tracker.config import (
     resolve_password,
     settings_schema,
 )
-from tracker.errors import ConfigError, ConfigProblem
+from tracker.errors import ConfigError, ConfigProblem, FollowupError
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "config"
@@ -844,6 +844,16 @@ def test_secret_from_command_list() -> None:
 def test_secret_from_command_string_runs_a_shell() -> None:
     command = f"printf '%s\\n' {shlex.quote(SECRET)} | cat"  # a pipe needs the shell
     assert resolve_password(account_with(password_command=command), ENV).reveal() == SECRET
+
+
+def test_oauth2_token_from_a_command() -> None:
+    command = [sys.executable, "-c", "print('ya29.token-from-helper')"]
+    account = account_with(oauth2_token_command=command)
+    assert account.uses_oauth2
+    assert resolve_password(account, ENV).reveal() == "ya29.token-from-helper"
+    failing = account_with(oauth2_token_command=[sys.executable, "-c", "raise SystemExit(3)"])
+    with pytest.raises(FollowupError, match="oauth2_token_command failed with exit status 3"):
+        resolve_password(failing, ENV)
 
 
 def test_command_sees_the_given_environment() -> None:

@@ -7,7 +7,8 @@ The pydantic models below are the one description of the configuration (todoman'
 its dotted key path and line, in plain English.
 
 Secrets are never written in the file. An account names where its secret lives
-(`password_env`, `password_file`, `password_command`, `credential`, `oauth2_token_file`);
+(`password_env`, `password_file`, `password_command`, `credential`, `oauth2_token_file`,
+`oauth2_token_command`);
 `load_settings` checks that the source is there without reading it, and
 `resolve_password` reads it when a connection needs it, wrapped in a `Secret` whose
 repr and str never show the value.
@@ -63,6 +64,7 @@ SECRET_SOURCES = (
     "password_command",
     "credential",
     "oauth2_token_file",
+    "oauth2_token_command",
 )
 # Keys people reach for when they mean to write a secret inline; refused with a pointer
 # to the secret sources instead of a generic "unknown key".
@@ -393,6 +395,12 @@ class AccountSettings(_Model):
         "(`LoadCredential=`/`LoadCredentialEncrypted=`), read from "
         "`$CREDENTIALS_DIRECTORY/<name>`.",
     )
+    oauth2_token_command: str | tuple[str, ...] | None = Field(
+        default=None,
+        description="Secret source: a command that prints a current OAuth2 access token on its "
+        "first line (an OAuth2 helper that refreshes it, such as mutt_oauth2.py), run like "
+        "`password_command`; the account then logs in with XOAUTH2.",
+    )
     oauth2_token_file: Path | None = Field(
         default=None,
         description="Secret source: a file holding a current OAuth2 access token (plain, or "
@@ -465,7 +473,7 @@ class AccountSettings(_Model):
                 )
         return path
 
-    @field_validator("password_command", mode="before")
+    @field_validator("password_command", "oauth2_token_command", mode="before")
     @classmethod
     def _command_shape(cls, value: object) -> object:
         # One clear message instead of pydantic's one-per-union-member.
@@ -484,7 +492,7 @@ class AccountSettings(_Model):
             "command", "must be a command line (text) or a non-empty list of arguments"
         )
 
-    @field_validator("password_command")
+    @field_validator("password_command", "oauth2_token_command")
     @classmethod
     def _command_exists(
         cls, command: str | tuple[str, ...] | None, info: ValidationInfo
@@ -548,7 +556,7 @@ class AccountSettings(_Model):
     @property
     def uses_oauth2(self) -> bool:
         """True when the account logs in with XOAUTH2 rather than a password."""
-        return self.oauth2_token_file is not None
+        return self.oauth2_token_file is not None or self.oauth2_token_command is not None
 
 
 class SyncSettings(_Model):
@@ -1287,6 +1295,10 @@ def resolve_password(
     if account.oauth2_token_file is not None:
         text = _read_secret_file(account.oauth2_token_file, f"{where}: oauth2_token_file")
         return Secret(_access_token(text, f"{where}: oauth2_token_file"))
+    if account.oauth2_token_command is not None:
+        command = account.oauth2_token_command
+        return Secret(_run_password_command(command, environ, timeout, where,
+                                            key="oauth2_token_command"))  # fmt: skip
     if account.password_command is not None:
         return Secret(_run_password_command(account.password_command, environ, timeout, where))
     raise SecretUnavailable(f"{where}: no secret source is configured")
@@ -1327,7 +1339,12 @@ def _access_token(text: str, what: str) -> str:
 
 
 def _run_password_command(
-    command: str | tuple[str, ...], environ: Mapping[str, str], timeout: float, where: str
+    command: str | tuple[str, ...],
+    environ: Mapping[str, str],
+    timeout: float,
+    where: str,
+    *,
+    key: str = "password_command",
 ) -> str:
     # A list runs the program directly (no shell, no quoting surprises); a string is a
     # shell command line, as users of mbsync's PassCmd or msmtp's passwordeval expect.
@@ -1344,24 +1361,24 @@ def _run_password_command(
         )
     except subprocess.TimeoutExpired:
         raise SecretUnavailable(
-            f"{where}: password_command did not finish within {timeout:g} seconds"
+            f"{where}: {key} did not finish within {timeout:g} seconds"
         ) from None
     except OSError as exc:
         raise SecretUnavailable(
-            f"{where}: password_command could not be started ({exc.strerror or type(exc).__name__})"
+            f"{where}: {key} could not be started ({exc.strerror or type(exc).__name__})"
         ) from None
     if result.returncode != 0:
         # Its output is not shown: a failing password tool may still print the secret.
         raise SecretUnavailable(
-            f"{where}: password_command failed with exit status {result.returncode}; "
+            f"{where}: {key} failed with exit status {result.returncode}; "
             "run it yourself to see why"
         )
     try:
         first_line = result.stdout.decode("utf-8").splitlines()[0] if result.stdout else ""
     except UnicodeDecodeError:
-        raise SecretUnavailable(f"{where}: password_command printed something not UTF-8") from None
+        raise SecretUnavailable(f"{where}: {key} printed something not UTF-8") from None
     if not first_line:
-        raise SecretUnavailable(f"{where}: password_command printed nothing on its first line")
+        raise SecretUnavailable(f"{where}: {key} printed nothing on its first line")
     return first_line
 
 
