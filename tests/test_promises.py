@@ -157,6 +157,8 @@ CHECKIN = (
 
 
 class Promises(RuleBasedStateMachine):
+    SAMPLES = "0[1-4]*.eml"  # the Northwind thread up to Dana's promise
+
     def __init__(self) -> None:
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="followup-promises-"))
@@ -178,7 +180,7 @@ class Promises(RuleBasedStateMachine):
         self.store.upsert_account("main", "imap", OWNER)
         self.world = World()
         self.now = datetime(2026, 11, 5, 17, 0, tzinfo=CET)
-        for path in sorted(SAMPLE.glob("0[1-4]*.eml")):
+        for path in sorted(SAMPLE.glob(self.SAMPLES)):
             raw = path.read_bytes()
             parsed = parse_message(raw, (OWNER,))
             assert parsed.date is not None

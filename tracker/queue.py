@@ -169,7 +169,7 @@ def _refresh(
     if (state == "snoozed" and snooze_over) or (state == "proposed" and now >= step.due):
         state = "queued"
     if "body" in changes and state == "approved":
-        state = "queued"  # the approval was of other words
+        state = "queued" if now >= step.due else "proposed"  # the approval was of other words
         changes["approved_hash"] = None
     if not changes and state == item.state:
         return None
