@@ -9,7 +9,7 @@ brings the thread's drafts in line with the verdict.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -23,6 +23,8 @@ from tracker.understand.message_json import message_from_json
 from tracker.understand.threads import Thread
 
 log = logging.getLogger(__name__)
+
+ANALYSIS_CHUNK = 500  # threads read from the store at a time
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,6 @@ def analyse_account(
 ) -> AnalysisReport:
     """Analyse the account's threads that may have changed and update the queue."""
     keys = store.threads_to_analyse(account.name)
-    stored = store.messages_of_threads(account.name, keys)
     calendar = calendar_of(settings)
     muted = store.muted_threads(account.name, account.mute_keyword)
     previous = {t.thread_key: t for t in store.threads(account.name, hiring_only=True)}
@@ -97,8 +98,8 @@ def analyse_account(
     analyses: list[ThreadAnalysis] = []
     changes: list[QueueChange] = []
     hiring = 0
-    for key in keys:
-        thread = thread_from_stored(key, stored[key])
+    for key, messages in _in_chunks(store, account.name, keys):
+        thread = thread_from_stored(key, messages)
         if not thread.messages:
             continue
         if digests.intersection(thread.message_ids):
@@ -141,6 +142,18 @@ def analyse_account(
         account.name, len(analyses), hiring, len(changes),
     )  # fmt: skip
     return AnalysisReport(account.name, len(analyses), hiring, tuple(changes))
+
+
+def _in_chunks(
+    store: Store, account: str, keys: Sequence[str], size: int = ANALYSIS_CHUNK
+) -> Iterator[tuple[str, list[StoredMessage]]]:
+    """Each thread's stored messages, read a chunk of threads at a time: the first pass over
+    a large mailbox never holds every message's text at once."""
+    for start in range(0, len(keys), size):
+        chunk = keys[start : start + size]
+        stored = store.messages_of_threads(account, chunk)
+        for key in chunk:
+            yield key, stored[key]
 
 
 def _found(facts: ThreadFacts) -> str:

@@ -549,8 +549,12 @@ def send(
         moment = _now(now)
         settings = _settings(ctx)
         with open_store(settings.database) as store:
-            # Approvals given by replying to the digest count too: read them first.
-            sync_all(settings, store, os.environ, now=moment)
+            # Approvals given by replying to the digest count too: read them first. A reply
+            # from the other side read by this sync cancels drafts: say so.
+            for report in sync_all(settings, store, os.environ, now=moment):
+                for change in report.queue_changes:
+                    if " cancelled:" in change or " expired:" in change:
+                        out.print(change, markup=False)
             process_replies(settings, store, os.environ, moment)
             outboxes: list[ServerOutbox] = []
 

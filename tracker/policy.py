@@ -145,7 +145,9 @@ def decide(
             basis=f"thank_you@{_stamp(end)}",
         )
 
-    unanswered = [c for c in checkins if last_reply is None or c > last_reply]
+    # A check-in stamped the same second as their reply counts as unanswered: when the order
+    # cannot be told, the cautious reading is the one that nudges less.
+    unanswered = [c for c in checkins if last_reply is None or c >= last_reply]
     if len(unanswered) >= rules.max_checkins:
         quiet_since = unanswered[-1] if unanswered else _reset(end, thank_you_at, last_reply, None)
         closes = quiet_since + timedelta(days=rules.moved_on_after_days)
