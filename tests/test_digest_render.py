@@ -23,7 +23,7 @@ from tracker.approvals.digest import (
     why_now,
 )
 from tracker.config import TemplateSettings
-from tracker.drafts import TemplateProblem
+from tracker.rendering import TemplateProblem
 from tracker.store.records import QueueItem, ThreadInfo
 from tracker.understand.html_text import html_to_text
 

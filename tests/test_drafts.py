@@ -18,13 +18,13 @@ from tracker.drafts import (
     Draft,
     DraftKind,
     NoRecipient,
-    TemplateProblem,
     body_hash,
     concrete_point,
     first_name,
     render_draft,
 )
 from tracker.mail.compose import compose, make_message_id
+from tracker.rendering import TemplateProblem
 from tracker.understand.facts import ThreadFacts, thread_facts
 from tracker.understand.parse import Address, Message, parse_message
 from tracker.understand.signals import is_checkin, is_thank_you

@@ -46,15 +46,11 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from types import TracebackType
 from typing import Any, Literal
-
-import jinja2
 
 from tracker.config import TemplateSettings
 from tracker.errors import FollowupError
+from tracker.rendering import render_template, template_problem
 from tracker.understand.facts import ThreadFacts, is_machine_address
 from tracker.understand.parse import Address, Message
 from tracker.understand.signals import automatic_reasons
@@ -90,12 +86,6 @@ class Draft:
 
 class NoRecipient(FollowupError):
     """Nobody on the other side can be written to (only a no-reply system wrote)."""
-
-
-class TemplateProblem(FollowupError):
-    """A template fails to load or render; the message names the file and the line."""
-
-    exit_code = 2
 
 
 def body_hash(body: str) -> str:
@@ -365,63 +355,6 @@ def _role_alone(role: str | None, company: str | None) -> str | None:
 # --- templates ---------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=8)
-def _environment(directory: str | None) -> jinja2.Environment:
-    loaders: list[jinja2.BaseLoader] = []
-    if directory is not None:
-        loaders.append(jinja2.FileSystemLoader(directory))
-    loaders.append(jinja2.PackageLoader("tracker", "templates"))
-    # Plain-text mail: HTML escaping would corrupt "&" and quotes in names and subjects.
-    return jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,  # noqa: S701
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        auto_reload=True,
-    )
-
-
-def _template_line(traceback: TracebackType | None) -> tuple[str | None, int | None]:
-    """The template file and line a rendering error came from (Jinja2 rewrites the frames)."""
-    where: tuple[str | None, int | None] = (None, None)
-    while traceback is not None:
-        filename = traceback.tb_frame.f_code.co_filename
-        if filename.endswith(".j2"):
-            where = (filename, traceback.tb_lineno)
-        traceback = traceback.tb_next
-    return where
-
-
-def _problem(filename: str | None, name: str, line: int | None, what: str) -> TemplateProblem:
-    location = f"{filename or name}:{line}" if line is not None else (filename or name)
-    return TemplateProblem(
-        f"{location}: the template {name} failed: {what}. Fix it, or remove it to use the "
-        "bundled one."
-    )
-
-
-def _render(name: str, directory: Path | None, variables: dict[str, Any]) -> str:
-    environment = _environment(str(directory) if directory is not None else None)
-    try:
-        template = environment.get_template(name)
-    except jinja2.TemplateSyntaxError as exc:
-        raise _problem(exc.filename, name, exc.lineno, exc.message or "syntax error") from exc
-    except jinja2.TemplateError as exc:
-        raise _problem(None, name, None, str(exc)) from exc
-    try:
-        return template.render(variables)
-    except jinja2.TemplateSyntaxError as exc:  # in a file the template includes
-        raise _problem(exc.filename, name, exc.lineno, exc.message or "syntax error") from exc
-    # A user's template can fail in any way a Python expression can; each is the template's
-    # fault and is reported with its line rather than as a crash.
-    except Exception as exc:
-        filename, line = _template_line(exc.__traceback__)
-        what = str(exc) or type(exc).__name__
-        raise _problem(filename or template.filename, name, line, what) from exc
-
-
 _TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -490,9 +423,9 @@ def render_draft(  # noqa: PLR0917 - the signature the queue and the sender call
         "signature": signature,
         "subject": subject,
     }
-    text = _tidy(_render(name, templates.directory, variables))
+    text = _tidy(render_template(name, templates.directory, variables))
     if not text.strip():
-        raise _problem(None, name, None, "it renders to no text")
+        raise template_problem(None, name, None, "it renders to no text")
     body = _with_signature(text, signature)
     logger.debug(
         "draft rendered kind=%s ordinal=%d thread=%s template=%s has_point=%s",

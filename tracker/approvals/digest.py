@@ -45,15 +45,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import jinja2
-
 from tracker.config import TemplateSettings
-from tracker.drafts import TemplateProblem, first_name
+from tracker.drafts import first_name
+from tracker.rendering import render_template
 from tracker.store.records import QueueItem, ThreadInfo
 
 log = logging.getLogger(__name__)
@@ -257,8 +254,8 @@ def render_digest(content: DigestContent, templates: TemplateSettings) -> Render
     (a user's override, usually) fails."""
     variables = _variables(content)
     directory = templates.directory
-    text = _tidy(_render(TEXT_TEMPLATE, directory, variables.as_dict(), html=False)) + "\n"
-    html = _render(HTML_TEMPLATE, directory, variables.as_dict(), html=True)
+    text = _tidy(render_template(TEXT_TEMPLATE, directory, variables.as_dict())) + "\n"
+    html = render_template(HTML_TEMPLATE, directory, variables.as_dict(), html=True)
     log.debug(
         "digest rendered digest=%s drafts=%d moved_on=%d unknown=%d problems=%d threads=%d",
         content.digest_id, len(content.entries), len(content.moved_on), len(content.unknown),
@@ -568,46 +565,6 @@ def _variables(content: DigestContent) -> _Variables:
 
 
 # --- templates ---------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=8)
-def _environment(directory: str | None, html: bool) -> jinja2.Environment:
-    # As drafts.py: a user's folder first, file by file, then the bundled templates.
-    loaders: list[jinja2.BaseLoader] = []
-    if directory is not None:
-        loaders.append(jinja2.FileSystemLoader(directory))
-    loaders.append(jinja2.PackageLoader("tracker", "templates"))
-    return jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        undefined=jinja2.StrictUndefined,
-        # The HTML part shows text from other people's mail: it must never become markup.
-        # The text part is plain text, where escaping would corrupt "&" in names.
-        autoescape=html,  # noqa: S701 - on for the HTML part, see above
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        auto_reload=True,
-    )
-
-
-def _render(name: str, directory: Path | None, variables: dict[str, Any], *, html: bool) -> str:
-    environment = _environment(str(directory) if directory is not None else None, html)
-    try:
-        return environment.get_template(name).render(variables)
-    except jinja2.TemplateSyntaxError as exc:
-        raise _problem(exc.filename or name, exc.lineno, exc.message or "syntax error") from exc
-    # A user's template can fail in any way a Python expression can; each is the template's
-    # fault and is reported with its file rather than as a crash.
-    except Exception as exc:
-        raise _problem(name, None, str(exc) or type(exc).__name__) from exc
-
-
-def _problem(where: str, line: int | None, what: str) -> TemplateProblem:
-    location = f"{where}:{line}" if line is not None else where
-    return TemplateProblem(
-        f"{location}: the digest template failed: {what}. Fix it, or remove it to use the "
-        "bundled one."
-    )
 
 
 _TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
