@@ -30,6 +30,7 @@ from tracker.approvals.commands import snooze_length
 from tracker.approvals.service import prepare as prepare_digest
 from tracker.approvals.service import process_replies, send_digest
 from tracker.clock import parse_now, system_clock
+from tracker.daemon import run as run_daemon
 from tracker.demo import run_demo
 from tracker.doctor import run_checks
 from tracker.errors import FollowupError, UsageError
@@ -175,6 +176,13 @@ def _print_scan(result: ScanResult) -> None:
     out.print(table)
     for problem in result.unparseable:
         out.print(f"[yellow]unparseable[/] {problem.origin}: {problem.reason}", markup=True)
+
+
+@app.command()
+def run(ctx: typer.Context) -> None:
+    """The daemon, in the foreground (systemd runs this): sync, decide, digest and send."""
+    code = _run(lambda: run_daemon(_globals(ctx).config_path, os.environ))
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 Clock = Callable[[], datetime]
 
@@ -26,3 +28,45 @@ def parse_now(text: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment
+
+
+# For tests and demos only: `FOLLOWUP_SIMULATED_CLOCK="2026-11-16T08:00+01:00 x3600"` makes the
+# daemon's clock start at that moment and run 3600 times faster than the real one.
+SIMULATED_CLOCK_VARIABLE = "FOLLOWUP_SIMULATED_CLOCK"
+
+
+@dataclass(frozen=True)
+class RunningClock:
+    """A clock and how fast it runs against real time (1.0 for the real clock)."""
+
+    now: Clock
+    speed: float = 1.0
+
+
+def simulated_clock(
+    start: datetime, speed: float, monotonic: Callable[[], float] = time.monotonic
+) -> Clock:
+    """A clock that starts at `start` now and advances `speed` seconds per real second."""
+    if start.tzinfo is None:
+        raise ValueError("a simulated clock needs a timezone-aware start")
+    if speed <= 0:
+        raise ValueError("a simulated clock must run forwards")
+    began = monotonic()
+    return lambda: start + timedelta(seconds=(monotonic() - began) * speed)
+
+
+def clock_from_environ(environ: Mapping[str, str]) -> RunningClock:
+    """The system clock, or the simulated one `$FOLLOWUP_SIMULATED_CLOCK` describes."""
+    spec = environ.get(SIMULATED_CLOCK_VARIABLE, "").strip()
+    if not spec:
+        return RunningClock(system_clock)
+    start_text, _, speed_text = spec.partition(" ")
+    try:
+        start = parse_now(start_text)
+        speed = float(speed_text.strip().lstrip("x") or "1")
+        return RunningClock(simulated_clock(start, speed), speed)
+    except ValueError:
+        raise ValueError(
+            f"{SIMULATED_CLOCK_VARIABLE}={spec!r}: write an ISO moment and a speed, like "
+            '"2026-11-16T08:00+01:00 x3600"'
+        ) from None

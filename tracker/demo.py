@@ -274,7 +274,7 @@ def _play(week: _Week) -> None:
         f"In-Reply-To: {sent_message['Message-ID']}\r\n"
         f"References: {sent_message['References']} {sent_message['Message-ID']}\r\n\r\n"
         "Hi Alex,\r\n\r\nThanks for checking in! The panel meets again on Monday and I will\r\n"
-        "write to you by Wednesday the 25th.\r\n\r\nBest,\r\nDana\r\n"
+        "get back to you by Wednesday the 25th.\r\n\r\nBest,\r\nDana\r\n"
     ).encode())  # fmt: skip
     later = datetime(2026, 11, 24, 10, 0, tzinfo=CET)
     mailbox.sync(store, account)

@@ -1,0 +1,317 @@
+"""`followup run`: the daemon. One asyncio process; apscheduler wakes it.
+
+Every `sync.interval_minutes` (and whenever IDLE says the inbox changed) one *pass* runs, in a
+worker thread, one at a time (requests during a pass are coalesced): every account is synced
+and analysed (the approval queue follows), the owner's replies to digests are read, approved
+drafts that are due are sent, and the digest goes out once its daily moment has passed. All of
+that is decided from the database, so nothing important lives only in the scheduler: a restart
+picks up where the last pass left.
+
+An account whose sync fails is retried with exponential backoff and jitter (capped, reset on
+success) while the others go on; its failure is in the event log and the next digest. A bug in a
+pass is logged with its traceback and the daemon carries on. SIGTERM/SIGINT stop it within 10 s
+(a pass in flight is given a few seconds, then abandoned: the send path is at-most-once
+whatever happens); SIGHUP reloads the configuration (an invalid one is refused and the old one
+kept). systemd hears READY, STATUS, RELOADING, STOPPING and WATCHDOG through `Notifier`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from tracker.approvals.service import digest_due, process_replies, send_digest
+from tracker.clock import RunningClock, clock_from_environ
+from tracker.config import AccountSettings, Settings, load_settings, resolve_password
+from tracker.errors import FollowupError
+from tracker.mail.imap import ImapConnection
+from tracker.queue import PENDING
+from tracker.sending import ServerOutbox, send_due
+from tracker.store import Store, open_store
+from tracker.sync import sync_all
+from tracker.systemd import Notifier
+
+log = logging.getLogger(__name__)
+
+STOP_GRACE_SECONDS = 7.0  # a pass in flight gets this long after SIGTERM (systemd allows 15)
+IDLE_SECONDS = 600.0  # IDLE is re-issued every 10 minutes (RFC 2177 allows 29)
+BACKOFF_FIRST_SECONDS = 30.0
+BACKOFF_CAP_SECONDS = 15 * 60.0
+MIN_INTERVAL_SECONDS = 0.5
+
+
+@dataclass
+class Backoff:
+    """When an account may be tried again after failures (exponential, with jitter)."""
+
+    failures: int = 0
+    not_before: float = 0.0  # time.monotonic()
+
+    def failed(self, now: float, chance: random.Random) -> float:
+        self.failures += 1
+        delay = min(BACKOFF_FIRST_SECONDS * float(2 ** (self.failures - 1)), BACKOFF_CAP_SECONDS)
+        delay *= chance.uniform(0.8, 1.2)  # jitter: accounts that failed together spread out
+        self.not_before = now + delay
+        return delay
+
+
+@dataclass
+class Daemon:
+    config_path: Path
+    environ: Mapping[str, str]
+    clock: RunningClock
+    notifier: Notifier
+    settings: Settings
+    store: Store
+    backoff: dict[str, Backoff] = field(default_factory=dict)
+    chance: random.Random = field(default_factory=random.Random)  # jitter only, not secrets
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _stopping: bool = False
+    _ready: bool = False
+    _watchers: list[IdleWatcher] = field(default_factory=list)
+
+    # --- the loop -----------------------------------------------------------------------------
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, self.stop)
+        loop.add_signal_handler(signal.SIGINT, self.stop)
+        loop.add_signal_handler(signal.SIGHUP, self.reload)
+        scheduler = AsyncIOScheduler(event_loop=loop)
+        interval = max(self.settings.sync.interval_minutes * 60 / self.clock.speed,
+                       MIN_INTERVAL_SECONDS)  # fmt: skip
+        scheduler.add_job(self.request_pass, IntervalTrigger(seconds=interval), id="pass")
+        if self.notifier.watchdog_interval is not None:
+            scheduler.add_job(self.notifier.watchdog,
+                              IntervalTrigger(seconds=self.notifier.watchdog_interval))  # fmt: skip
+        scheduler.start()
+        self._start_watchers(loop)
+        log.info("followup started accounts=%d interval_s=%.1f",
+                 len(self.settings.accounts), interval)  # fmt: skip
+        self._wake.set()  # the first pass right away
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                if self._stopping:
+                    break
+                work = asyncio.ensure_future(asyncio.to_thread(self.one_pass))
+                done = await self._until_stopped_or(work)
+                if not done:
+                    break
+        finally:
+            scheduler.shutdown(wait=False)
+            self._stop_watchers()
+            self.store.close()
+        log.info("followup stopped")
+        return 0
+
+    async def _until_stopped_or(self, work: asyncio.Future[str]) -> bool:
+        """Wait for the pass; when a stop comes meanwhile, give it a little time, then go."""
+        while not work.done():
+            await asyncio.wait({work}, timeout=0.2)
+            if self._stopping and not work.done():
+                try:
+                    await asyncio.wait_for(asyncio.shield(work), STOP_GRACE_SECONDS)
+                except TimeoutError:
+                    log.warning("stopping: the pass in flight is abandoned")
+                    return False
+        status = work.result()
+        if not self._ready:
+            self.notifier.ready(status)
+            self._ready = True
+        else:
+            self.notifier.status(status)
+        return not self._stopping
+
+    def request_pass(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        if not self._stopping:
+            log.info("stopping on a signal")
+            self._stopping = True
+            self.notifier.stopping()
+            self._stop_watchers()
+            self._wake.set()
+
+    def reload(self) -> None:
+        self.notifier.reloading()
+        try:
+            settings = load_settings(self.config_path, environ=self.environ)
+        except FollowupError as exc:
+            log.error("reload refused, the running configuration is kept: %s", exc)
+            self.notifier.ready("reload refused: the configuration has errors")
+            return
+        self.settings = settings
+        logging.getLogger().setLevel(settings.log_level)
+        self._stop_watchers()
+        self._start_watchers(asyncio.get_running_loop())
+        log.info("configuration reloaded accounts=%d", len(settings.accounts))
+        self.notifier.ready("configuration reloaded")
+        self.request_pass()
+
+    # --- one pass (in a worker thread) ---------------------------------------------------------
+
+    def one_pass(self) -> str:
+        """Sync, analyse, read approvals, send, digest. Never raises."""
+        settings = self.settings
+        now = self.clock.now()
+        started = time.monotonic()
+        active = [a for a in settings.accounts if self._may_try(a, started)]
+        synced = 0
+        try:
+            if active:
+                scoped = settings.model_copy(update={"accounts": tuple(active)})
+                for report in sync_all(scoped, self.store, self.environ, now=now):
+                    self._note_outcome(report.name, report.error)
+                    synced += report.error is None
+            process_replies(settings, self.store, self.environ, now)
+            outboxes = OutboxFactory(settings, self.store, self.environ)
+            try:
+                send_due(settings, self.store, outboxes, now=now, environ=self.environ)
+            finally:
+                outboxes.close()
+            if digest_due(settings, self.store, now):
+                send_digest(settings, self.store, self.environ, now)
+        except FollowupError as exc:
+            log.error("pass failed: %s", exc)
+        except Exception:  # a bug must not stop the daemon (promise 6): logged, carried on
+            log.exception("pass failed with an unexpected error")
+        queued = len(self.store.queue_items(states=PENDING))
+        status = f"synced {synced} of {len(settings.accounts)} accounts, {queued} drafts waiting"
+        log.info("pass done in %.1f s: %s", time.monotonic() - started, status)
+        return status
+
+    def _may_try(self, account: AccountSettings, now: float) -> bool:
+        state = self.backoff.get(account.name)
+        return state is None or now >= state.not_before
+
+    def _note_outcome(self, account: str, error: str | None) -> None:
+        if error is None:
+            self.backoff.pop(account, None)
+            return
+        delay = self.backoff.setdefault(account, Backoff()).failed(time.monotonic(), self.chance)
+        log.error("account %s failed; next try in %.0f s: %s", account, delay, error)
+
+    # --- IDLE watchers ----------------------------------------------------------------------
+
+    def _start_watchers(self, loop: asyncio.AbstractEventLoop) -> None:
+        for account in self.settings.accounts:
+            watcher = IdleWatcher(account, self.environ, lambda: loop.call_soon_threadsafe(
+                self.request_pass))  # fmt: skip
+            watcher.start()
+            self._watchers.append(watcher)
+
+    def _stop_watchers(self) -> None:
+        for watcher in self._watchers:
+            watcher.stop()
+        self._watchers.clear()
+
+
+@dataclass
+class OutboxFactory:
+    """Opens a ServerOutbox per account for one send pass and closes them afterwards."""
+
+    settings: Settings
+    store: Store
+    environ: Mapping[str, str]
+    opened: list[ServerOutbox] = field(default_factory=list)
+
+    def __call__(self, account: AccountSettings) -> ServerOutbox:
+        self.opened.append(ServerOutbox(self.settings, self.store, account, self.environ))
+        return self.opened[-1]
+
+    def close(self) -> None:
+        for outbox in self.opened:
+            with contextlib.suppress(Exception):  # a connection that broke is gone anyway
+                outbox.close()
+        self.opened.clear()
+
+
+class IdleWatcher:
+    """A thread that IDLEs on one account's inbox (All Mail on Gmail) and calls `changed`
+    when something arrives; reconnects with backoff on any error; stops on `stop()`."""
+
+    def __init__(
+        self, account: AccountSettings, environ: Mapping[str, str], changed: Callable[[], object]
+    ) -> None:
+        self.account = account
+        self.environ = environ
+        self.changed = changed
+        self._stop = threading.Event()
+        self._connection: ImapConnection | None = None
+        self._thread = threading.Thread(
+            target=self._run, name=f"idle-{account.name}", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        connection = self._connection
+        if connection is not None:
+            with contextlib.suppress(OSError):  # breaks a blocking IDLE at once
+                connection.client.shutdown()
+
+    def _run(self) -> None:
+        backoff = Backoff()
+        chance = random.Random()  # noqa: S311 - jitter, not a secret
+        while not self._stop.is_set():
+            try:
+                secret = resolve_password(self.account, self.environ)
+                self._connection = ImapConnection.connect(self.account, secret)
+                folder = self._connection.folders_to_sync()[0].name
+                backoff = Backoff()
+                while not self._stop.is_set():
+                    if self._connection.wait_for_change(folder, IDLE_SECONDS):
+                        log.debug("IDLE: %s changed account=%s", folder, self.account.name)
+                        self.changed()
+            except Exception as exc:  # any failure: reconnect later (stop() lands here too)
+                if self._stop.is_set():
+                    break
+                delay = backoff.failed(time.monotonic(), chance)
+                log.warning("IDLE on account %s failed (%s); again in %.0f s",
+                            self.account.name, exc, delay)  # fmt: skip
+                self._stop.wait(delay)
+            finally:
+                if self._connection is not None:
+                    with contextlib.suppress(Exception):  # closing a broken connection
+                        self._connection.close()
+                    self._connection = None
+
+
+def run(config_path: Path, environ: Mapping[str, str]) -> int:
+    """`followup run`: load the configuration, then serve until a signal. The exit code."""
+    settings = load_settings(config_path, environ=environ)
+    logging.basicConfig(
+        level=settings.log_level,
+        stream=sys.stderr,
+        format="followup[%(process)d]: %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
+    clock = clock_from_environ(environ)
+    if clock.speed != 1.0:
+        log.warning("simulated clock: %s, x%g", clock.now().isoformat(), clock.speed)
+    store = open_store(settings.database)
+
+    async def main() -> int:
+        daemon = Daemon(config_path, environ, clock, Notifier.from_environ(environ), settings,
+                        store)  # fmt: skip
+        return await daemon.run()
+
+    return asyncio.run(main())
+
