@@ -174,3 +174,17 @@ def test_a_reply_started_from_a_mailto_link_counts_by_the_digest_mark(setup: Set
     setup.account.append("Sent", raw)
     setup.ok("send", "--now", DUE)
     assert len(checkins_delivered(setup)) == 1
+
+
+def test_a_code_from_an_older_digest_does_nothing(setup: Setup) -> None:
+    setup.ok("sync", "--now", BEFORE)
+    code = waiting_code(setup)
+    older = sent_digest(setup)
+    newer = sent_digest(setup, "2026-11-17T08:30+01:00")  # the next morning's digest
+    assert newer["Message-ID"] != older["Message-ID"]
+    setup.account.append("Sent", reply(setup, older, f"approve {code}",
+                                       message_id="<r-old@followup.test>"))  # fmt: skip
+    setup.ok("send", "--now", DUE)
+    assert checkins_delivered(setup) == []
+    assert state_of(setup, code)["state"] in {"proposed", "queued"}
+    assert "replaced it" in setup.ok("digest", "--preview", "--now", DUE)

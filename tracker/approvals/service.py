@@ -4,10 +4,11 @@
 the digest with a token per offered draft (tokens.py) and sends it from the digest account to
 the owner. `process_replies` reads the owner's answers among the synced mail: a reply counts
 only when it is in the account's Sent folder (on Gmail: labelled \\Sent), comes from one of
-the owner's addresses, answers a digest followup sent, and each code it names was offered by
-that digest with a token that still verifies, is unused and unexpired, for the very text the
-draft has now. Everything else is refused and reported in the next digest; nothing is
-guessed. A reply is acted on once, whatever happens to it later.
+the owner's addresses, answers the newest digest followup sent (a newer digest replaces the
+codes of older ones), and each code it names was offered by that digest with a token that still
+verifies, is unused and unexpired, for the very text the draft has now. Everything else is
+refused and reported in the next digest; nothing is guessed. A reply is acted on once,
+whatever happens to it later.
 """
 
 from __future__ import annotations
@@ -246,6 +247,15 @@ def process_replies(
                 "outside your Sent folder and was ignored (a forged From: approves nothing)"
             )
         if refusal is not None:
+            _refuse(store, account, reply_id, digest, refusal)
+            outcomes.append(ReplyOutcome(reply_id, (), (refusal,)))
+            continue
+        newest = max(digests.values(), key=lambda d: d.sent_at)
+        if digest.sent_at < newest.sent_at:
+            refusal = (
+                f"your reply to digest {digest.digest_id} was too late: digest "
+                f"{newest.digest_id} replaced it; answer the newest digest"
+            )
             _refuse(store, account, reply_id, digest, refusal)
             outcomes.append(ReplyOutcome(reply_id, (), (refusal,)))
             continue
