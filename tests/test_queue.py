@@ -168,3 +168,24 @@ def _thank_you_expires(week: Promises) -> None:
     at(week, datetime(2026, 11, 8, 12, 0, tzinfo=CET))  # four days after the interview
     week.pass_now()
     assert week.store.queue_item(draft.code).state == "expired"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("flags", "labels"),
+    [(("followup-mute",), ()), ((), ("followup-mute",))],
+    ids=["keyword", "label"],
+)
+def test_the_mute_marker_cancels_and_stops(
+    week: Promises, flags: tuple[str, ...], labels: tuple[str, ...]
+) -> None:
+    at(week, MONDAY)
+    week.pass_now()
+    code = queue.approve(week.store, the_draft(week).code, week.now).code
+    # The owner marks one message of the thread (an IMAP keyword, or a Gmail label).
+    assert week.store.update_copy_flags("main", "INBOX", {1: (flags, labels)}) == 1
+    at(week, TUESDAY)
+    assert send(week) == ["cancelled: cancelled before sending: the thread carries the mute marker"]
+    item = week.store.queue_item(code)
+    assert item is not None and item.state == "cancelled"
+    assert "mute" in item.note
+    assert week.world.delivered == []
