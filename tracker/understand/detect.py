@@ -92,6 +92,11 @@ _SCHEDULING = _any(
     r"(?:gespräch|interview)",
     r"\b(?:un|l')entretien (?:avec|pour le poste|final|technique)",
     r"\bvous (?:convier|inviter) à (?:un|l')",
+    r"\b(?:aimerions|souhaiterions|voudrions) vous rencontrer\b",
+    r"\bl['’]entretien (?:se déroulera|aura lieu)\b",
+    r"\bzu einem (?:persönlichen |ersten |zweiten )?gespräch (?:ein)?(?:zu)?laden\b",
+    r"\bnos gustaría (?:conocer|entrevistar)(?:te|le|la)\b",
+    r"\bla entrevista (?:será|tendrá lugar)\b",
     r"\b(?:tu|su|la) entrevista\b",
     r"\bte (?:invitamos|proponemos)\b",
     r"\bnos vemos el\b",
@@ -199,7 +204,9 @@ _OTHER_INTERVIEW = _any(
     r"\bmock interview\b|\bpractice interview\b|\bsimulacro\b|\bentrevista de prueba\b",
     r"\bmitarbeitergespräch\b|\bjahresgespräch\b|\bperformance review\b|\bself-assessment\b",
     r"\binformational interview\b",
-    r"\bconseill(?:er|ère)\b|\bsatisfaction\b|\bsurvey\b|\benquête\b|\bencuesta\b",
+    # A survey, not a recruiter's title: "Conseillère en acquisition de talents" recruits.
+    r"\bconseill(?:er|ère) (?:d['’]orientation|clientèle|financier|bancaire)\b",
+    r"\bsatisfaction\b|\bsurvey\b|\benquête\b|\bencuesta\b",
 )
 _NOT_HIRING = _any(
     r"\bnot (?:currently )?hiring\b|\bno (?:open )?(?:roles|openings|positions)\b",
