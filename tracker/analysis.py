@@ -18,6 +18,7 @@ from tracker.config import AccountSettings, Settings
 from tracker.policy import Calendar, NextStep, SentByFollowup, ThreadState, decide
 from tracker.queue import QueueChange, ThreadVerdict, reconcile
 from tracker.store import Store, StoredMessage, ThreadAnalysis
+from tracker.understand.detect import detect
 from tracker.understand.facts import ThreadFacts, thread_facts
 from tracker.understand.message_json import message_from_json
 from tracker.understand.threads import Thread
@@ -106,6 +107,19 @@ def analyse_account(
             own = {"kind": "not_tracked", "reason": "followup's own digest"}
             analyses.append(ThreadAnalysis(key, False, 0.0, "open", {}, own))
             continue
+        before = previous.get(key)
+        if before is None:
+            # Most threads of a mailbox are not hiring threads: detection alone says so, and
+            # the facts (the costliest reading) are left for the threads that are.
+            detection = detect(thread, account.owner_addresses)
+            if not detection.is_interview:
+                analyses.append(ThreadAnalysis(
+                    key, False, detection.score, "open",
+                    {"is_interview": False, "score": detection.score,
+                     "reasons": list(detection.reasons)},
+                    {"kind": "not_tracked", "reason": "not a hiring thread"},
+                ))  # fmt: skip
+                continue
         facts = thread_facts(thread, account.owner_addresses, settings.policy.holiday_country)
         if facts.is_interview:
             hiring += 1
@@ -114,7 +128,6 @@ def analyse_account(
         else:
             step = decide(facts, ThreadState(muted=key in muted), settings.policy, calendar, now)
         outcome = "moved_on" if step.kind == "moved_on" else facts.outcome
-        before = previous.get(key)
         if facts.is_interview and (before is None or before.outcome != outcome):
             store.record_event(
                 "thread_" + outcome if outcome != "open" else "thread_found",

@@ -169,6 +169,10 @@ _CONDITIONAL = re.compile(
 
 def _states(pattern: re.Pattern[str], text: str) -> bool:
     """True when a sentence of `text` matches `pattern` and is not a mere condition."""
+    # One search over the whole text first: most mail says none of it, and splitting it into
+    # sentences only to find nothing was the analysis pass's largest cost.
+    if not pattern.search(text):
+        return False
     return any(
         pattern.search(sentence) and not _CONDITIONAL.search(sentence)
         for sentence in _sentences(text)
