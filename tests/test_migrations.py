@@ -19,6 +19,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, text
 
 from tracker.store import FolderState, open_store
 from tracker.store.db import (
+    SCHEMA_HEAD,
     DatabaseTarget,
     alembic_config,
     create_store_engine,
@@ -150,6 +151,8 @@ def test_every_revision_is_seeded() -> None:
 def test_revisions_form_one_line() -> None:
     assert len(script().get_heads()) == 1
     assert revisions_oldest_first()[0] == "0001"
+    # A database at SCHEMA_HEAD is opened without Alembic: the two must agree.
+    assert script().get_heads() == [SCHEMA_HEAD]
 
 
 @pytest.mark.parametrize("start", revisions_oldest_first())

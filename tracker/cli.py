@@ -31,7 +31,6 @@ from tracker.approvals.service import prepare as prepare_digest
 from tracker.approvals.service import process_replies, send_digest
 from tracker.clock import parse_now, system_clock
 from tracker.daemon import run as run_daemon
-from tracker.demo import run_demo
 from tracker.doctor import run_checks
 from tracker.errors import FollowupError, UsageError
 from tracker.explain import explain as explain_thread
@@ -303,6 +302,9 @@ def explain(
 def demo() -> None:
     """The whole pipeline on a bundled sample mailbox, with a simulated clock: no account, no
     network (a local mailbox and an SMTP server on 127.0.0.1)."""
+    # Imported here: the demo's SMTP server (aiosmtpd) would otherwise sit in the daemon's memory.
+    from tracker.demo import run_demo  # noqa: PLC0415
+
     _run(lambda: run_demo(out))
 
 
