@@ -193,7 +193,8 @@ def sync(
     now: NowOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Sync every account once, then group threads."""
+    """Sync every account once, then decide every thread again, keep the approval queue in line
+    and read your approvals given by replying to the digest."""
     del once  # a single pass is all `sync` does; the daemon (`followup run`) repeats it
     started = time.monotonic()
 
