@@ -79,6 +79,14 @@ def test_digest_reply_in_sent_approves_and_the_checkin_goes_once(setup: Setup) -
     assert len(confirmations) == 1
     assert f"approved {code}" in confirmations[0].get_content()
 
+    # The confirmation filed in Sent (as Gmail does) is not read back as a reply: no loop.
+    setup.account.append("Sent", confirmations[0].as_bytes())
+    setup.ok("sync", "--now", LATER)
+    setup.ok("sync", "--now", LATER)
+    to_owner = [m for m in setup.sink.messages if m.rcpt_tos == (setup.account.address,)]
+    assert len([m for m in to_owner if "In-Reply-To" in parsed(m.data)]) == 1
+    assert "is not a command" not in setup.ok("digest", "--preview", "--now", LATER)
+
     # Replayed: the same reply again (another copy), and a new reply naming the same code.
     setup.account.append("Sent", raw)
     setup.account.append(

@@ -13,6 +13,7 @@ from tests.test_promises import CET, Promises, SimulatedOutbox
 from tracker import queue
 from tracker.config import TemplateSettings
 from tracker.drafts import body_hash
+from tracker.errors import FollowupError
 from tracker.sending import send_due
 from tracker.store import NewQueueItem, QueueItem
 
@@ -189,3 +190,32 @@ def test_the_mute_marker_cancels_and_stops(
     assert item is not None and item.state == "cancelled"
     assert "mute" in item.note
     assert week.world.delivered == []
+
+
+def test_an_approval_is_of_the_words_shown_and_no_others(week: Promises) -> None:
+    at(week, MONDAY)
+    week.pass_now()
+    draft = the_draft(week)
+    shown = draft.body_hash
+    queue.edit(week.store, draft.code, "Hi Dana, other words.\nAlex", week.now)
+    with pytest.raises(FollowupError, match="changed since you saw it"):
+        queue.approve(week.store, draft.code, week.now, text_hash=shown)
+    # A compare-and-set on the words: a write that read old words changes nothing.
+    assert week.store.transition(draft.code, queue.PENDING, "approved", expect_body_hash=shown,
+                                 approved_hash=shown) is None  # fmt: skip
+    assert not the_draft(week).approved
+
+
+def test_nothing_is_sent_once_the_daemon_is_stopping(week: Promises) -> None:
+    at(week, MONDAY)
+    week.pass_now()
+    queue.approve(week.store, the_draft(week).code, week.now)
+    at(week, TUESDAY)
+    outcomes = send_due(
+        week.settings, week.store,
+        lambda _a: SimulatedOutbox(week.world, week.store, ("alex@example.com",)),
+        now=week.now, environ={}, stopping=lambda: True,
+    )  # fmt: skip
+    assert outcomes == []
+    assert week.world.delivered == []
+    assert the_draft(week).state == "approved"

@@ -90,6 +90,7 @@ def analyse_account(
     settings: Settings, store: Store, account: AccountSettings, *, now: datetime
 ) -> AnalysisReport:
     """Analyse the account's threads that may have changed and update the queue."""
+    started = store.clock()
     keys = store.threads_to_analyse(account.name)
     calendar = calendar_of(settings)
     muted = store.muted_threads(account.name, account.mute_keyword)
@@ -149,7 +150,7 @@ def analyse_account(
         if facts.is_interview or (before is not None and before.is_interview):
             verdict_now = ThreadVerdict(account.name, thread, facts, step)
             changes.extend(reconcile(settings, store, account, verdict_now, now))
-    store.save_analysis(account.name, analyses)
+    store.save_analysis(account.name, analyses, started=started)
     log.info(
         "analysed account=%s threads=%d hiring=%d queue_changes=%d",
         account.name, len(analyses), hiring, len(changes),

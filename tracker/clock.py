@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -49,22 +50,31 @@ def simulated_clock(
     """A clock that starts at `start` now and advances `speed` seconds per real second."""
     if start.tzinfo is None:
         raise ValueError("a simulated clock needs a timezone-aware start")
-    if speed <= 0:
-        raise ValueError("a simulated clock must run forwards")
+    if not (math.isfinite(speed) and speed > 0):
+        raise ValueError("a simulated clock must run forwards, at a finite speed")
     began = monotonic()
     return lambda: start + timedelta(seconds=(monotonic() - began) * speed)
 
 
-def clock_from_environ(environ: Mapping[str, str]) -> RunningClock:
-    """The system clock, or the simulated one `$FOLLOWUP_SIMULATED_CLOCK` describes."""
+def clock_from_environ(
+    environ: Mapping[str, str], monotonic: Callable[[], float] = time.monotonic
+) -> RunningClock:
+    """The system clock, or the simulated one `$FOLLOWUP_SIMULATED_CLOCK` describes (its speed
+    is simulated seconds per real second, `monotonic` the real time it is measured against).
+
+    Only tests and demos set the variable; the daemon then divides its waits by the speed.
+    Raises ValueError, naming the variable, for a value it cannot read.
+    """
     spec = environ.get(SIMULATED_CLOCK_VARIABLE, "").strip()
     if not spec:
         return RunningClock(system_clock)
-    start_text, _, speed_text = spec.partition(" ")
+    start_text, *rest = spec.split()
     try:
+        if len(rest) > 1:
+            raise ValueError(spec)
         start = parse_now(start_text)
-        speed = float(speed_text.strip().lstrip("x") or "1")
-        return RunningClock(simulated_clock(start, speed), speed)
+        speed = float(rest[0].removeprefix("x")) if rest else 1.0
+        return RunningClock(simulated_clock(start, speed, monotonic), speed)
     except ValueError:
         raise ValueError(
             f"{SIMULATED_CLOCK_VARIABLE}={spec!r}: write an ISO moment and a speed, like "

@@ -17,25 +17,34 @@ kept). systemd hears READY, STATUS, RELOADING, STOPPING and WATCHDOG through `No
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from tracker.approvals.service import digest_due, process_replies, send_digest
 from tracker.clock import RunningClock, clock_from_environ
-from tracker.config import AccountSettings, Settings, load_settings, resolve_password
-from tracker.errors import FollowupError
+from tracker.config import (
+    AccountSettings,
+    Settings,
+    default_config_path,
+    load_settings,
+    resolve_password,
+)
+from tracker.errors import FollowupError, UsageError
 from tracker.mail.imap import ImapConnection
 from tracker.queue import PENDING
 from tracker.sending import ServerOutbox, send_due
@@ -44,6 +53,7 @@ from tracker.sync import sync_all
 from tracker.systemd import Notifier
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 STOP_GRACE_SECONDS = 7.0  # a pass in flight gets this long after SIGTERM (systemd allows 15)
 IDLE_SECONDS = 600.0  # IDLE is re-issued every 10 minutes (RFC 2177 allows 29)
@@ -81,6 +91,7 @@ class Daemon:
     _stopping: bool = False
     _ready: bool = False
     _watchers: list[IdleWatcher] = field(default_factory=list)
+    _scheduler: AsyncIOScheduler | None = None
 
     # --- the loop -----------------------------------------------------------------------------
 
@@ -89,12 +100,14 @@ class Daemon:
         loop.add_signal_handler(signal.SIGTERM, self.stop)
         loop.add_signal_handler(signal.SIGINT, self.stop)
         loop.add_signal_handler(signal.SIGHUP, self.reload)
-        scheduler = AsyncIOScheduler(event_loop=loop)
-        interval = max(self.settings.sync.interval_minutes * 60 / self.clock.speed,
-                       MIN_INTERVAL_SECONDS)  # fmt: skip
-        scheduler.add_job(self.request_pass, IntervalTrigger(seconds=interval), id="pass")
+        # The jobs are coroutines so that apscheduler runs them on the event loop itself: a plain
+        # function would run in its thread pool, where setting an asyncio.Event does not wake the
+        # loop, and a watchdog ping from there would not prove that the loop is alive.
+        scheduler = self._scheduler = AsyncIOScheduler(event_loop=loop)
+        interval = self._pass_interval(self.settings)
+        scheduler.add_job(self._scheduled_pass, IntervalTrigger(seconds=interval), id="pass")
         if self.notifier.watchdog_interval is not None:
-            scheduler.add_job(self.notifier.watchdog,
+            scheduler.add_job(self._watchdog,
                               IntervalTrigger(seconds=self.notifier.watchdog_interval))  # fmt: skip
         scheduler.start()
         self._start_watchers(loop)
@@ -107,7 +120,7 @@ class Daemon:
                 self._wake.clear()
                 if self._stopping:
                     break
-                work = asyncio.ensure_future(asyncio.to_thread(self.one_pass))
+                work = _in_daemon_thread(self.one_pass)
                 done = await self._until_stopped_or(work)
                 if not done:
                     break
@@ -136,8 +149,20 @@ class Daemon:
             self.notifier.status(status)
         return not self._stopping
 
+    def _pass_interval(self, settings: Settings) -> float:
+        """Real seconds between scheduled passes (shorter under a fast simulated clock)."""
+        return max(settings.sync.interval_minutes * 60 / self.clock.speed, MIN_INTERVAL_SECONDS)
+
     def request_pass(self) -> None:
+        """Ask for a pass soon; one already asked for or running absorbs it. Loop thread only:
+        other threads go through `loop.call_soon_threadsafe(daemon.request_pass)`."""
         self._wake.set()
+
+    async def _scheduled_pass(self) -> None:
+        self.request_pass()
+
+    async def _watchdog(self) -> None:
+        self.notifier.watchdog()
 
     def stop(self) -> None:
         if not self._stopping:
@@ -155,6 +180,14 @@ class Daemon:
             log.error("reload refused, the running configuration is kept: %s", exc)
             self.notifier.ready("reload refused: the configuration has errors")
             return
+        if settings.database != self.settings.database:
+            log.warning("a new database takes effect only after a restart")
+        if self._scheduler is not None and (
+            settings.sync.interval_minutes != self.settings.sync.interval_minutes
+        ):
+            self._scheduler.reschedule_job(
+                "pass", trigger=IntervalTrigger(seconds=self._pass_interval(settings))
+            )
         self.settings = settings
         logging.getLogger().setLevel(settings.log_level)
         self._stop_watchers()
@@ -172,24 +205,27 @@ class Daemon:
         started = time.monotonic()
         active = [a for a in settings.accounts if self._may_try(a, started)]
         synced = 0
-        try:
-            if active:
-                scoped = settings.model_copy(update={"accounts": tuple(active)})
+        if active:
+            scoped = settings.model_copy(update={"accounts": tuple(active)})
+            with _step("sync"):
                 for report in sync_all(scoped, self.store, self.environ, now=now):
                     self._note_outcome(report.name, report.error)
                     synced += report.error is None
+        # Each step on its own: one that fails (a bad message, a server down) must not keep
+        # the others from running, pass after pass.
+        with _step("reading approvals"):
             process_replies(settings, self.store, self.environ, now)
+        if not self._stopping:
             outboxes = OutboxFactory(settings, self.store, self.environ)
-            try:
-                send_due(settings, self.store, outboxes, now=now, environ=self.environ)
-            finally:
-                outboxes.close()
-            if digest_due(settings, self.store, now):
+            with _step("sending"):
+                try:
+                    send_due(settings, self.store, outboxes, now=now, environ=self.environ,
+                             stopping=lambda: self._stopping)  # fmt: skip
+                finally:
+                    outboxes.close()
+        with _step("digest"):
+            if not self._stopping and digest_due(settings, self.store, now):
                 send_digest(settings, self.store, self.environ, now)
-        except FollowupError as exc:
-            log.error("pass failed: %s", exc)
-        except Exception:  # a bug must not stop the daemon (promise 6): logged, carried on
-            log.exception("pass failed with an unexpected error")
         queued = len(self.store.queue_items(states=PENDING))
         status = f"synced {synced} of {len(settings.accounts)} accounts, {queued} drafts waiting"
         log.info("pass done in %.1f s: %s", time.monotonic() - started, status)
@@ -219,6 +255,44 @@ class Daemon:
         for watcher in self._watchers:
             watcher.stop()
         self._watchers.clear()
+
+
+@contextlib.contextmanager
+def _step(name: str) -> Iterator[None]:
+    """Log a failed step of a pass and carry on: nothing a pass meets may stop the daemon."""
+    try:
+        yield
+    except FollowupError as exc:
+        log.error("%s failed: %s", name, exc)
+    except Exception:  # a bug (promise 6): logged with its traceback, the daemon goes on
+        log.exception("%s failed with an unexpected error", name)
+
+
+def _in_daemon_thread(work: Callable[[], T]) -> asyncio.Future[T]:
+    """Run `work` in a daemon thread, its outcome in a future of the running loop.
+
+    Not the loop's default executor: asyncio.run and the interpreter's exit both join its
+    threads, so a pass abandoned at SIGTERM (stuck on a server that stopped answering) would
+    keep the process alive past systemd's stop timeout.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def deliver(settle: Callable[[], object]) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is gone: the pass was abandoned
+            loop.call_soon_threadsafe(lambda: None if future.done() else settle())
+
+    def target() -> None:
+        try:
+            result = work()
+        except BaseException as exc:  # handed to the loop, which re-raises it where awaited
+            error = exc  # `exc` itself is unbound once the except block ends
+            deliver(lambda: future.set_exception(error))
+        else:
+            deliver(lambda: future.set_result(result))
+
+    threading.Thread(target=target, name="pass", daemon=True).start()
+    return future
 
 
 @dataclass
@@ -295,15 +369,21 @@ class IdleWatcher:
 
 
 def run(config_path: Path, environ: Mapping[str, str]) -> int:
-    """`followup run`: load the configuration, then serve until a signal. The exit code."""
+    """`followup run`: load the configuration, then serve until a signal. The exit code.
+
+    Raises FollowupError (ConfigError for a bad configuration) before serving starts.
+    """
     settings = load_settings(config_path, environ=environ)
+    try:
+        clock = clock_from_environ(environ)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     logging.basicConfig(
         level=settings.log_level,
         stream=sys.stderr,
         format="followup[%(process)d]: %(levelname)s %(name)s: %(message)s",
         force=True,
     )
-    clock = clock_from_environ(environ)
     if clock.speed != 1.0:
         log.warning("simulated clock: %s, x%g", clock.now().isoformat(), clock.speed)
     store = open_store(settings.database)
@@ -315,3 +395,19 @@ def run(config_path: Path, environ: Mapping[str, str]) -> int:
 
     return asyncio.run(main())
 
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m tracker.daemon [--config PATH]`: the daemon without the CLI's imports."""
+    parser = argparse.ArgumentParser(prog="python -m tracker.daemon", description=main.__doc__)
+    parser.add_argument("--config", type=Path, help="default: $FOLLOWUP_CONFIG, then ~/.config")
+    args = parser.parse_args(argv)
+    config_path: Path = args.config or default_config_path(os.environ)
+    try:
+        return run(config_path, os.environ)
+    except FollowupError as exc:
+        print(f"followup: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

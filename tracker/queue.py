@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from tracker.approvals.commands import new_code
 from tracker.config import AccountSettings, Settings
@@ -74,8 +75,10 @@ def reconcile(
             if change is not None:
                 changes.append(change)
             continue
-        expired = item.kind == "thank_you" and facts.thankyou_at is None and (
-            step.kind not in {"closed", "stopped", "owe_reply"}
+        expired = (
+            item.kind == "thank_you"
+            and facts.thankyou_at is None
+            and (step.kind not in {"closed", "stopped", "owe_reply"})
         )
         to_state: ItemState = "expired" if expired else "cancelled"
         why = "its moment passed" if expired else step.reason
@@ -143,7 +146,7 @@ def _refresh(
     """Keep a draft for the current step current: its moment, its words, its state."""
     thread, facts, step = verdict.thread, verdict.facts, verdict.step
     assert step.due is not None
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     if item.due != step.due:
         changes["due"] = step.due
     if not item.edited:
@@ -173,7 +176,10 @@ def _refresh(
         changes["approved_hash"] = None
     if not changes and state == item.state:
         return None
-    updated = store.transition(item.code, (item.state,), state, **changes)
+    # Only over the words this pass read: an edit or an approval meanwhile wins.
+    updated = store.transition(
+        item.code, (item.state,), state, expect_body_hash=item.body_hash, **changes
+    )
     if updated is None:
         return None  # somebody else moved it meanwhile; the next pass looks again
     what = "regenerated" if "body" in changes else ("due" if state != item.state else "moved")
@@ -199,9 +205,12 @@ def find_item(store: Store, code: str) -> QueueItem:
     return item
 
 
-def approve(store: Store, code: str, now: datetime) -> QueueItem:
-    """Approve the exact current text of draft `code`."""
+def approve(store: Store, code: str, now: datetime, *, text_hash: str | None = None) -> QueueItem:
+    """Approve draft `code`: the words with hash `text_hash` (the ones the owner was shown),
+    or its current words. Words that change meanwhile are not approved."""
     item = find_item(store, code)
+    if text_hash is not None and text_hash != item.body_hash:
+        raise UsageError(f"draft {item.code} changed since you saw it; look at it again")
     if item.state == "approved" and item.approved:
         return item
     if item.state not in APPROVABLE:
@@ -210,6 +219,7 @@ def approve(store: Store, code: str, now: datetime) -> QueueItem:
         item.code,
         (item.state,),
         "approved",
+        expect_body_hash=item.body_hash,
         approved_hash=item.body_hash,
         approved_at=now,
         note="approved",

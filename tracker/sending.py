@@ -103,8 +103,10 @@ def send_due(
     *,
     now: datetime,
     environ: Mapping[str, str],
+    stopping: Callable[[], bool] = lambda: False,
 ) -> list[SendOutcome]:
-    """Send every approved draft that is due, account by account, under the send lock."""
+    """Send every approved draft that is due, account by account, under the send lock; once
+    `stopping()` says so (the daemon got SIGTERM), nothing more is started."""
     outcomes: list[SendOutcome] = []
     with send_lock(store):
         for account in settings.accounts:
@@ -114,7 +116,7 @@ def send_due(
                 outbox = outbox_for(account)
                 outcomes += settle_interrupted(store, account, outbox)
                 outcomes += _send_account(settings, store, account, outbox, now=now,
-                                          environ=environ)  # fmt: skip
+                                          environ=environ, stopping=stopping)  # fmt: skip
             except FollowupError as exc:
                 log.error("send pass failed account=%s error=%s", account.name, exc)
                 store.record_event("send_failed", str(exc), account=account.name)
@@ -152,6 +154,7 @@ def _send_account(
     *,
     now: datetime,
     environ: Mapping[str, str],
+    stopping: Callable[[], bool],
 ) -> list[SendOutcome]:
     due = [i for i in store.queue_items(account=account.name, states=("approved",)) if i.due <= now]
     if not due:
@@ -171,6 +174,8 @@ def _send_account(
     day_start = datetime.combine(now.astimezone(owner_zone).date(), time(0), tzinfo=owner_zone)
     left = sends_left_today(store.sends_since(day_start), settings.policy)
     for item in store.queue_items(account=account.name, states=("approved",)):
+        if stopping():
+            break
         if item.due > now or not item.approved:
             continue
         zone = item.due.tzinfo or owner_zone
@@ -218,8 +223,8 @@ def send_one(
     """Send one approved draft (the checks are the caller's); at most once, whatever happens."""
     crash_point("before_sending", environ)
     message_id = make_message_id(sender.email)
-    taken = store.transition(item.code, ("approved",), "sending", message_id=message_id,
-                             sending_at=now, note="sending")  # fmt: skip
+    taken = store.transition(item.code, ("approved",), "sending", require_approved_text=True,
+                             message_id=message_id, sending_at=now, note="sending")  # fmt: skip
     if taken is None:
         return SendOutcome(item.code, item.thread_key, "approved", "taken by another process")
     crash_point("after_sending", environ)
@@ -237,15 +242,19 @@ def send_one(
     except SendUncertain as exc:
         return _settle_uncertain(store, outbox, taken, str(exc))
     crash_point("after_data", environ)
+    # Recorded before anything else happens: the one window in which a crash leaves a
+    # delivered message `unknown` is as short as it can be.
     note = f"sent to {taken.to_address} ({answer})"
+    done = store.transition(taken.code, ("sending",), "sent", sent_at=now, note=note)
+    _event(store, taken, f"draft {taken.code} {note}")
     if not outbox.keeps_sent_copies:
         try:
             if not outbox.holds(message_id):
                 outbox.keep_copy(raw, now)
         except MailServerError as exc:
-            note += f"; the copy in Sent could not be saved: {exc}"
-    done = store.transition(taken.code, ("sending",), "sent", sent_at=now, note=note)
-    _event(store, taken, f"draft {taken.code} {note}")
+            # The policy still counts it (the store knows it was sent); the owner's Sent
+            # folder just lacks the copy.
+            _event(store, taken, f"draft {taken.code}: the copy in Sent could not be saved: {exc}")
     return SendOutcome(taken.code, taken.thread_key, done.state if done else "sent", note)
 
 

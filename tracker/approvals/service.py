@@ -230,9 +230,13 @@ def process_replies(
     marks = {mid: f"[{digest.digest_id}]" for mid, digest in digests.items()}
     for reply in store.replies_to(account.name, marks):
         reply_id = reply.message.message_id
-        if reply_id in digests or store.reply_processed(account.name, reply_id):
+        if not reply.answers or reply_id in digests:
+            continue
+        if store.reply_processed(account.name, reply_id):
             continue
         message = message_from_json({**reply.message.facts, "message_id": reply_id})
+        if any(signal.startswith("Auto-Submitted") for signal in message.auto_reply):
+            continue  # written by a program (followup's own confirmations), not by the owner
         sender = message.sender.email.lower() if message.sender else "nobody"
         digest = max((digests[mid] for mid in reply.answers), key=lambda d: d.sent_at)
         refusal = None
@@ -274,8 +278,8 @@ def process_replies(
                                facts={"reply": reply_id})  # fmt: skip
         outcomes.append(ReplyOutcome(reply_id, tuple(done), tuple(problems)))
         if settings.digest.confirmations and (done or problems):
-            _confirm(settings, account, environ, message, done=done, problems=problems, now=now,
-                     mailer=mailer)  # fmt: skip
+            _confirm(settings, store, account, environ, message, done=done, problems=problems,
+                     now=now, mailer=mailer)  # fmt: skip
     return outcomes
 
 
@@ -317,7 +321,7 @@ def _apply(
                 problems.append(f"{where}: the code was used already")
                 continue
             try:
-                done.append(_act(store, account, command, code, now))
+                done.append(_act(store, account, command, offer, now))
             except FollowupError as exc:
                 problems.append(f"{where}: {exc}")
     return done, problems
@@ -340,9 +344,12 @@ def _offer_problem(store: Store, offer: Offer, key: bytes, now: datetime) -> str
     return None
 
 
-def _act(store: Store, account: AccountSettings, command: Command, code: str, now: datetime) -> str:
-    if command.verb == "approve":
-        item = queue.approve(store, code, now)
+def _act(
+    store: Store, account: AccountSettings, command: Command, offer: Offer, now: datetime
+) -> str:
+    code = offer.code
+    if command.verb == "approve":  # the words the digest showed, and no others
+        item = queue.approve(store, code, now, text_hash=offer.body_hash)
         return f"approved {code}: goes out from {_when(item)}"
     if command.verb == "skip":
         queue.skip(store, code)
@@ -356,8 +363,8 @@ def _act(store: Store, account: AccountSettings, command: Command, code: str, no
         queue.stop(store, account.name, item.thread_key)
         return f"stopped the thread of {code}"
     assert command.verb == "edit" and command.text is not None
-    queue.edit(store, code, command.text, now)
-    item = queue.approve(store, code, now)  # the owner wrote these very words
+    edited = queue.edit(store, code, command.text, now)
+    item = queue.approve(store, code, now, text_hash=edited.body_hash)  # the owner's own words
     return f"edited and approved {code}: goes out from {_when(item)}"
 
 
@@ -367,6 +374,7 @@ def _when(item: QueueItem) -> str:
 
 def _confirm(
     settings: Settings,
+    store: Store,
     account: AccountSettings,
     environ: Mapping[str, str],
     reply: Message,
@@ -383,12 +391,16 @@ def _confirm(
     subject = reply.subject if reply.subject.lower().startswith("re:") else f"Re: {reply.subject}"
     message["Subject"] = subject
     message["Date"] = format_datetime(now.astimezone(ZoneInfo(settings.timezone)))
-    message["Message-ID"] = make_message_id(account.address)
+    message_id = make_message_id(account.address)
+    message["Message-ID"] = message_id
     message["In-Reply-To"] = reply.message_id
     message["References"] = " ".join([*reply.references, reply.message_id])
     message["Auto-Submitted"] = "auto-replied"
     lines = [*done] + ([""] + ["Not done:"] + [f"- {p}" for p in problems] if problems else [])
     message.set_content("\n".join(lines) + "\n")
+    # It answers the digest's thread from the owner's own address, and may be filed in Sent:
+    # recorded first, so that it is never read back as the owner's reply.
+    store.mark_reply_processed(account.name, message_id, None, "followup's own confirmation")
     try:
         (mailer or smtp_mailer(environ))(
             account, message.as_bytes(), account.address, [str(message["To"])]

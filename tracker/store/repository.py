@@ -418,9 +418,13 @@ class Store:
 
     # thread analysis
 
-    def save_analysis(self, account: str, analyses: Sequence[ThreadAnalysis]) -> None:
-        """Record the facts and the policy's verdict of each analysed thread."""
-        now = self.clock()
+    def save_analysis(
+        self, account: str, analyses: Sequence[ThreadAnalysis], *, started: datetime
+    ) -> None:
+        """Record the facts and the policy's verdict of each analysed thread, as of `started`:
+        the moment the pass began reading (a message stored while it ran is newer than that,
+        so the next pass reads its thread again)."""
+        now = started
         with self.session() as session:
             account_id = _account_id(session, account)
             table = ThreadRow.__table__  # type: ignore[attr-defined]
@@ -571,11 +575,21 @@ class Store:
             return None if found is None else _queue_item(found[1], found[0])
 
     def transition(
-        self, code: str, from_states: Iterable[str], to_state: ItemState, **changes: Any
+        self,
+        code: str,
+        from_states: Iterable[str],
+        to_state: ItemState,
+        *,
+        expect_body_hash: str | None = None,
+        require_approved_text: bool = False,
+        **changes: Any,
     ) -> QueueItem | None:
         """Move the item `code` to `to_state` (setting `changes`) only if it is in one of
         `from_states` now: a compare-and-set in one transaction, so two processes can never
-        both take an item from `approved` to `sending`. None when the item was elsewhere."""
+        both take an item from `approved` to `sending`. With `expect_body_hash`, also only if
+        its text is still that one (an approval is of the words the owner saw); with
+        `require_approved_text`, only if the approval is of its current text. None when the
+        item was elsewhere or its words had changed."""
         unknown = set(changes) - _TRANSITION_FIELDS
         if unknown:
             raise ValueError(f"not a queue item field: {sorted(unknown)}")
@@ -590,6 +604,16 @@ class Store:
                 .where(
                     col(QueueItemRow.code) == code,
                     col(QueueItemRow.state).in_(list(from_states)),
+                    *(
+                        [col(QueueItemRow.body_hash) == expect_body_hash]
+                        if expect_body_hash is not None
+                        else []
+                    ),
+                    *(
+                        [col(QueueItemRow.approved_hash) == col(QueueItemRow.body_hash)]
+                        if require_approved_text
+                        else []
+                    ),
                 )
                 .values(state=to_state, updated_at=self.clock(), **values)
             )
