@@ -193,8 +193,10 @@ def sync(
     now: NowOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Sync every account once, then decide every thread again, keep the approval queue in line
-    and read your approvals given by replying to the digest."""
+    """Sync every account once, decide every thread again and read your digest replies.
+
+    The approval queue follows what was decided: drafts are made, regenerated or cancelled.
+    """
     del once  # a single pass is all `sync` does; the daemon (`followup run`) repeats it
     started = time.monotonic()
 
@@ -286,8 +288,11 @@ def explain(
     thread: Annotated[str, typer.Argument(help="A thread id (or a unique prefix of one).")],
     now: NowOption = None,
 ) -> None:
-    """Why a thread is a hiring thread, its facts with their messages, its next step, its
-    drafts and the history of what followup did."""
+    """Why a thread is a hiring thread: facts, next step, drafts and history.
+
+    Each fact is shown with the message it came from, then every message in order and the log
+    of what followup decided and sent.
+    """
 
     def work() -> list[str]:
         moment = _now(now)
@@ -301,8 +306,10 @@ def explain(
 
 @app.command()
 def demo() -> None:
-    """The whole pipeline on a bundled sample mailbox, with a simulated clock: no account, no
-    network (a local mailbox and an SMTP server on 127.0.0.1)."""
+    """The whole pipeline on a bundled sample mailbox: no account, no network.
+
+    A simulated clock, a local mailbox and an SMTP server on 127.0.0.1.
+    """
     # Imported here: the demo's SMTP server (aiosmtpd) would otherwise sit in the daemon's memory.
     from tracker.demo import run_demo  # noqa: PLC0415
 
