@@ -31,6 +31,9 @@ CASES: list[tuple[str, str, str | None, str, str | None]] = [
     # --- English: weekdays -------------------------------------------------------------
     ("We will get back to you by Friday.", "2026-11-02", "US", "by Friday", "2026-11-06"),
     ("We'll get back to you by Friday.", "2026-11-06", "US", "by Friday", "2026-11-13"),
+    ("I will write to you\nby Friday the 27th.", "2026-11-17", "US", "by Friday the 27th",
+     "2026-11-27"),
+    ("I'll email you by the 20th.", "2026-11-16", "US", "by the 20th", "2026-11-20"),
     ("You will hear from us by Friday.", "2026-11-07", "US", "by Friday", "2026-11-13"),
     ("You'll hear from us this Friday.", "2026-11-08", "US", "this Friday", "2026-11-13"),
     ("We expect to have a decision by Monday.", "2026-11-25", "US", "by Monday", "2026-11-30"),

@@ -394,6 +394,7 @@ ENGLISH = _language(
     promise=r"""\b(?:get(?:ting)?\s+back|hear\s+(?:back|from\s+(?:us|me|the|our))|back\s+to\s+you
         |(?<!your\ )decision|update|let\s+you\s+know|feedback|be\s+in\s+touch|reach\s+out
         |follow\s+up|come\s+back|next\s+steps?|respond|response|outcome|news|finali[sz]e
+        |(?:write|e-?mail)\s+(?:to\s+)?you
         |expect\s+to|get\s+in\s+touch|contact\s+you|circle\s+back|we(?:['’]ll|\s+will|\s+should
         |\s+expect|\s+hope|\s+aim|\s+plan|\s+intend|['’]re\s+aiming|\s+are\s+aiming|\s+would)
         |our\s+team|(?:hiring|recruiting)\s+(?:team|manager)|you(?:['’]ll|\s+will|\s+should)
