@@ -11,6 +11,10 @@ once, then starts the daemon and lets it idle for `--minutes`, measuring from /p
 
     .venv/bin/python bench/idle.py                      # 10,000 messages, 5 minutes
     .venv/bin/python bench/idle.py --n 2000 --minutes 0.5
+    .venv/bin/python bench/idle.py --entry module       # `python -m tracker.daemon`
+
+`--entry cli` (the default) runs `followup run`, as the systemd unit does; `--entry module` runs
+`python -m tracker.daemon`, the same daemon without the CLI's imports (typer, rich, ...).
 
 Targets (issue 7): RSS <= 80 MB, CPU < 1 %, delay < 5 s.
 """
@@ -51,11 +55,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(parts[11]) + int(parts[12])) / TICKS  # utime, stime
 
 
-def baseline_mb() -> float:
+ENTRIES = {"cli": "followup run", "module": "python -m tracker.daemon"}
+
+
+def _events(log: Path) -> list[str]:
+    """The first words of each log message ("pass done", "watching INBOX", ...)."""
+    return [" ".join(line.split(": ", 2)[-1].split()[:2]) for line in log.read_text().splitlines()]
+
+
+def baseline_mb(entry: str) -> float:
     """RSS of a Python that imports what the daemon imports, doing nothing."""
+    modules = "tracker.daemon, tracker.cli" if entry == "cli" else "tracker.daemon"
     probe = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "python"), "-c",
-         "import tracker.daemon, tracker.cli, time; print('ready', flush=True); time.sleep(60)"],
+         f"import {modules}, time; print('ready', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert probe.stdout is not None
@@ -87,6 +100,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000, help="messages in the mailbox")
     parser.add_argument("--minutes", type=float, default=5.0, help="how long to idle")
+    parser.add_argument("--entry", choices=["cli", "module"], default="cli",
+                        help="`followup run` (as systemd runs it) or `python -m tracker.daemon`")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="followup-idle-") as tmp, PrivateDovecot() as server:
@@ -97,17 +112,31 @@ def main() -> int:
         config = Path(tmp) / "config.yaml"
         database = Path(tmp) / "state.db"
         write_config(config, server, user, database)
+        # The daemon's INFO lines tell when IDLE is set up (bench/sync.py writes WARNING).
+        config.write_text(config.read_text().replace("log_level: WARNING", "log_level: INFO"))
         _, synced_s, _ = followup_sync(config, password)
         print(f"mailbox: {args.n} messages, first sync {synced_s:.1f} s")
-        base = baseline_mb()
+        base = baseline_mb(args.entry)
 
-        daemon = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "followup"), "--config", str(config), "run"],
-            env={**os.environ, "BENCH_PASSWORD": password},
-            stderr=subprocess.DEVNULL,
-        )
+        command = (
+            [str(ROOT / ".venv" / "bin" / "followup"), "--config", str(config), "run"]
+            if args.entry == "cli"
+            else [str(ROOT / ".venv" / "bin" / "python"), "-m", "tracker.daemon",
+                  "--config", str(config)]
+        )  # fmt: skip
+        log = Path(tmp) / "daemon.log"
+        with log.open("w") as errors:
+            daemon = subprocess.Popen(
+                command, env={**os.environ, "BENCH_PASSWORD": password}, stderr=errors
+            )
         try:
-            time.sleep(10)  # the first pass (nothing new) and IDLE set up
+            started = time.monotonic()
+            while not {"watching INBOX", "pass done"} <= set(_events(log)):  # IDLE is on
+                if daemon.poll() is not None or time.monotonic() - started > 120:
+                    raise SystemExit(f"the daemon did not start (exit {daemon.poll()}):\n"
+                                     f"{log.read_text()}")
+                time.sleep(0.2)
+            time.sleep(5)  # the catch-up pass the IDLE watcher asks for when it connects
             cpu_before, wall_before = cpu_seconds(daemon.pid), time.monotonic()
             time.sleep(args.minutes * 60)
             cpu = (cpu_seconds(daemon.pid) - cpu_before) / (time.monotonic() - wall_before)
@@ -126,15 +155,23 @@ def main() -> int:
                 delays.append(time.monotonic() - started)
                 time.sleep(2)
         finally:
+            began = time.monotonic()
             daemon.terminate()
-            daemon.wait(timeout=15)
+            code = daemon.wait(timeout=15)
+            stop_s = time.monotonic() - began
+        problems = [line for line in log.read_text().splitlines()
+                    if ": ERROR " in line or ": WARNING " in line]  # fmt: skip
 
+    print(f"entry:          {ENTRIES[args.entry]}")
     print(f"idle RSS:       {rss:6.1f} MB (peak {peak:.1f} MB; bare import baseline {base:.1f} MB,"
           f" ratio {rss / base:.2f})   target <= 80 MB")  # fmt: skip
     print(f"idle CPU:       {cpu * 100:6.2f} %  over {args.minutes:g} min   target < 1 %")
     print(f"reply → stored: median {statistics.median(delays):.2f} s, max {max(delays):.2f} s "
           "(IDLE)   target < 5 s")  # fmt: skip
-    return 0
+    print(f"SIGTERM → exit: {stop_s:6.2f} s, exit code {code}   target < 10 s, 0")
+    for line in problems:
+        print(f"daemon log:     {line}")
+    return 0 if code == 0 and not problems else 1
 
 
 if __name__ == "__main__":

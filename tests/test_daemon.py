@@ -10,21 +10,27 @@ everything every digest offers → SIGTERM exits 0.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from contextlib import ExitStack, closing, contextmanager
+from datetime import UTC, datetime, timedelta, timezone
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime
+from functools import partial
 from pathlib import Path
 
+import pytest
+
 from tests.mailflow import Setup
-from tracker.clock import clock_from_environ
+from tracker.clock import SIMULATED_CLOCK_VARIABLE, clock_from_environ
+from tracker.daemon import MIN_INTERVAL_SECONDS, pass_interval_seconds
 
 CET = timezone(timedelta(hours=1))
 START = datetime(2026, 11, 16, 7, 0, tzinfo=CET)
@@ -54,21 +60,35 @@ class Notifications:
 
 
 @contextmanager
-def daemon(setup: Setup, notify: Notifications) -> Iterator[subprocess.Popen[str]]:
+def daemon(
+    setup: Setup,
+    notify: Notifications,
+    *,
+    speed: float = SPEED,
+    cli: bool = True,
+    log: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[subprocess.Popen[str]]:
+    """`followup run`, or `python -m tracker.daemon` (no CLI imports); its stderr to `log`."""
     env = {
         **setup.env,
         "NOTIFY_SOCKET": str(notify.path),
-        "FOLLOWUP_SIMULATED_CLOCK": f"{START.isoformat()} x{SPEED:g}",
+        "FOLLOWUP_SIMULATED_CLOCK": f"{START.isoformat()} x{speed:g}",
+        **(extra_env or {}),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "--config", str(setup.config), "run"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
+    entry = ["-m", "tracker", "--config", str(setup.config), "run"] if cli else [
+        "-m", "tracker.daemon", "--config", str(setup.config)]  # fmt: skip
+    with ExitStack() as stack:
+        errors = stack.enter_context(log.open("w")) if log else subprocess.PIPE
+        process = subprocess.Popen(
+            [sys.executable, *entry],
+            env=env, stdout=subprocess.PIPE, stderr=errors, text=True,
+        )  # fmt: skip
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.kill()
             process.communicate(timeout=10)
 
 
@@ -155,47 +175,177 @@ def test_the_daemon_walks_a_hiring_thread_to_one_checkin(setup: Setup, tmp_path:
     assert northwind["next_step"]["due"].startswith("2026-12-01T09:30")  # Fri 27th + grace
 
 
-def test_sighup_with_a_broken_config_keeps_the_old_one(setup: Setup, tmp_path: Path) -> None:
+def _slow_passes(setup: Setup) -> None:
+    """Scheduled passes an hour apart: what the daemon stores within seconds, IDLE brought."""
+    text = setup.config.read_text()
+    slow = text.replace("sync: {lookback_days: 3650}",
+                        "sync: {lookback_days: 3650, interval_minutes: 60}")  # fmt: skip
+    assert slow != text
+    setup.config.write_text(slow)
+
+
+def _new_message(setup: Setup, tag: str) -> str:
+    """APPEND a recruiter's message to INBOX, as a delivery would; its Message-ID."""
+    message_id = f"<{tag}@recruiting.example>"
+    setup.account.append("INBOX", (
+        f"From: Sam Porter <sam@recruiting.example>\r\nTo: {setup.account.address}\r\n"
+        f"Subject: A quick question ({tag})\r\nDate: {format_datetime(START)}\r\n"
+        f"Message-ID: {message_id}\r\n\r\nAre you free for a call on Thursday?\r\n"
+    ).encode())  # fmt: skip
+    return message_id
+
+
+def _stored(database: Path, message_id: str) -> bool:
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+        row = connection.execute(
+            "SELECT 1 FROM messages WHERE message_id = ?", (message_id,)
+        ).fetchone()
+    return row is not None
+
+
+def _has(notify: Notifications, field: str, since: int = 0) -> bool:
+    return any(field in datagram.split("\n") for datagram in notify.drain()[since:])
+
+
+def _stop(process: subprocess.Popen[str], log: Path) -> str:
+    """SIGTERM; the daemon must exit 0 within 10 s. Its log."""
+    began = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=10)
+    assert time.monotonic() - began < 10
+    assert process.returncode == 0, log.read_text()
+    return log.read_text()
+
+
+def test_idle_brings_new_mail_in_within_seconds(setup: Setup, tmp_path: Path) -> None:
+    _slow_passes(setup)
     notify = Notifications(tmp_path / "notify.sock")
-    good = setup.config.read_text()
+    log = tmp_path / "daemon.log"
     try:
-        with daemon(setup, notify) as process:
-            _wait_for(lambda: any("READY=1" in d for d in notify.drain()), "READY")
+        # systemd's watchdog wants a ping at least every second: one every half second.
+        with daemon(setup, notify, speed=1, cli=False, log=log,
+                    extra_env={"WATCHDOG_USEC": "1000000"}) as process:  # fmt: skip
+            _wait_for(lambda: _has(notify, "READY=1"), "READY")
+            _wait_for(lambda: "watching INBOX" in log.read_text(), "IDLE on INBOX")
+            for n in range(2):  # the second proves IDLE was re-issued after the first
+                message_id = _new_message(setup, f"idle-{n}")
+                _wait_for(partial(_stored, tmp_path / "state.db", message_id),
+                          f"{message_id} in the database", timeout=5)  # fmt: skip
+            _wait_for(lambda: notify.drain().count("WATCHDOG=1") >= 4, "watchdog pings", 5)
+            errors = _stop(process, log)
+    finally:
+        notify.drain()
+        notify.close()
+    assert any("READY=1" in d and "STATUS=synced 1 of 1 accounts" in d for d in notify.received)
+    assert "STOPPING=1" in notify.received
+    assert setup.account.password not in errors
+    for line in errors.splitlines():
+        assert re.fullmatch(rf"followup\[{process.pid}\]: (DEBUG|INFO|WARNING|ERROR) \S+: .+",
+                            line), line  # fmt: skip
+
+
+def test_sighup_refuses_a_broken_config_and_takes_a_good_one(
+    setup: Setup, tmp_path: Path
+) -> None:
+    _slow_passes(setup)
+    good = setup.config.read_text()
+    notify = Notifications(tmp_path / "notify.sock")
+    log = tmp_path / "daemon.log"
+    try:
+        with daemon(setup, notify, speed=1, cli=False, log=log) as process:
+            _wait_for(lambda: _has(notify, "READY=1"), "READY")
+            _wait_for(lambda: "watching INBOX" in log.read_text(), "IDLE on INBOX")
             broken = good.replace("{holidays: DE}", "{holidays: DE, max_checkins: 3}")
             assert broken != good
             setup.config.write_text(broken)
+            mark = len(notify.drain())
             process.send_signal(signal.SIGHUP)
-            _wait_for(lambda: any("RELOADING=1" in d for d in notify.drain()), "RELOADING")
-            time.sleep(1)
+            _wait_for(lambda: "reload refused" in log.read_text(), "the refusal")
+            assert _has(notify, "RELOADING=1", mark)
+            assert "max_checkins" in log.read_text()
+            # Still serving with the old configuration: IDLE still brings mail in.
+            message_id = _new_message(setup, "after-refusal")
+            _wait_for(lambda: _stored(tmp_path / "state.db", message_id),
+                      "mail after the refusal", timeout=5)  # fmt: skip
             assert process.poll() is None
-            setup.config.write_text(good)
+
+            setup.config.write_text(good + "log_level: debug\n")
+            mark = len(notify.drain())
             process.send_signal(signal.SIGHUP)
-            _wait_for(lambda: any("configuration reloaded" in d for d in notify.drain()),
-                      "reloaded")  # fmt: skip
-            process.send_signal(signal.SIGTERM)
-            _out, errors = process.communicate(timeout=10)
-            assert process.returncode == 0
-            assert "reload refused" in errors and "max_checkins" in errors
+            _wait_for(lambda: _has(notify, "READY=1", mark), "READY after the reload")
+            after = notify.received[mark:]
+            reloading = [i for i, d in enumerate(after) if "RELOADING=1" in d.split("\n")]
+            ready = [i for i, d in enumerate(after) if "READY=1" in d.split("\n")]
+            assert reloading and ready and reloading[0] < ready[0], after
+            message_id = _new_message(setup, "after-reload")
+            _wait_for(lambda: _stored(tmp_path / "state.db", message_id),
+                      "mail after the reload", timeout=5)  # fmt: skip
+            errors = _stop(process, log)
     finally:
+        notify.drain()
         notify.close()
+    assert "configuration reloaded" in errors
+    assert ": DEBUG " in errors  # the new log level took effect
+    assert setup.account.password not in errors  # even at DEBUG, with a new IMAP login
 
 
 def test_a_wrong_password_is_logged_and_retried_not_fatal(setup: Setup, tmp_path: Path) -> None:
     notify = Notifications(tmp_path / "notify.sock")
+    log = tmp_path / "daemon.log"
     setup.env["SEND_PASSWORD"] = "not-the-password"
     try:
-        with daemon(setup, notify) as process:
-            _wait_for(lambda: any("READY=1" in d for d in notify.drain()), "READY")
-            time.sleep(1.5)
+        with daemon(setup, notify, cli=False, log=log) as process:
+            _wait_for(lambda: _has(notify, "READY=1"), "READY")
+            time.sleep(1.5)  # a few more passes at the simulated clock's pace
             assert process.poll() is None
-            process.send_signal(signal.SIGTERM)
-            _out, errors = process.communicate(timeout=10)
-            assert process.returncode == 0
-            assert "account main failed; next try in" in errors
-            assert "not-the-password" not in errors
+            errors = _stop(process, log)
     finally:
+        notify.drain()
         notify.close()
     assert "synced 0 of 1 accounts" in " ".join(notify.received)
+    assert "account main failed; next try in" in errors
+    assert "refused the login" in errors  # what went wrong, not only that something did
+    assert "IDLE on account main failed" in errors
+    assert "not-the-password" not in errors
+    assert "Traceback" not in errors
+
+
+def test_sigterm_abandons_a_pass_stuck_on_a_silent_server(setup: Setup, tmp_path: Path) -> None:
+    # A server that accepts connections and never says a word: the first pass waits for its
+    # greeting (30 s) when SIGTERM comes.
+    silent = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    text = setup.config.read_text()
+    stuck = text.replace(f"port: {setup.account.port},", f"port: {silent.getsockname()[1]},")
+    assert stuck != text
+    setup.config.write_text(stuck)
+    notify = Notifications(tmp_path / "notify.sock")
+    log = tmp_path / "daemon.log"
+    try:
+        with daemon(setup, notify, cli=False, log=log) as process:
+            _wait_for(lambda: "followup started" in log.read_text(), "the start")
+            time.sleep(1)
+            errors = _stop(process, log)
+    finally:
+        notify.drain()
+        notify.close()
+        silent.close()
+    assert "the pass in flight is abandoned" in errors
+    assert "STOPPING=1" in notify.received
+    assert not any("READY=1" in d for d in notify.received)  # no pass ever finished
+
+
+def test_an_unreadable_simulated_clock_is_a_usage_error(setup: Setup) -> None:
+    result = setup.run(env={SIMULATED_CLOCK_VARIABLE: "next tuesday x2"})
+    assert result.returncode == 2, result.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "tracker.daemon", "--config", str(setup.config)],
+        env={**setup.env, SIMULATED_CLOCK_VARIABLE: "2026-11-16T08:00 x0"},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert SIMULATED_CLOCK_VARIABLE in result.stderr and "Traceback" not in result.stderr
 
 
 def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
@@ -205,12 +355,76 @@ def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -
         time.sleep(0.1)
 
 
-def test_the_simulated_clock_runs_at_its_speed() -> None:
-    clock = clock_from_environ({"FOLLOWUP_SIMULATED_CLOCK": "2026-11-16T08:00+01:00 x3600"})
-    assert clock.speed == 3600
-    first = clock.now()
-    time.sleep(0.05)
-    elapsed = clock.now() - first
-    assert timedelta(seconds=100) < elapsed < timedelta(hours=2)
-    assert first >= datetime(2026, 11, 16, 8, 0, tzinfo=CET)
-    assert clock_from_environ({}).speed == 1.0
+# --- the simulated clock and the intervals it gives (pure: a fake monotonic clock) -----------
+
+
+class FakeMonotonic:
+    def __init__(self) -> None:
+        self.seconds = 5000.0
+
+    def __call__(self) -> float:
+        return self.seconds
+
+
+@pytest.mark.parametrize(
+    ("value", "start", "speed"),
+    [
+        ("2026-11-16T08:00+01:00 x3600", datetime(2026, 11, 16, 8, 0, tzinfo=CET), 3600.0),
+        ("2026-11-16T08:00+01:00 3600", datetime(2026, 11, 16, 8, 0, tzinfo=CET), 3600.0),
+        ("  2026-11-16T08:00+01:00   x0.5 ", datetime(2026, 11, 16, 8, 0, tzinfo=CET), 0.5),
+        ("2026-11-16T07:00", datetime(2026, 11, 16, 7, 0, tzinfo=UTC), 1.0),  # UTC, real pace
+        ("2026-03-29T00:30:00+00:00 x14400", datetime(2026, 3, 29, 0, 30, tzinfo=UTC), 14400.0),
+    ],
+)
+def test_the_simulated_clock_starts_where_told_and_runs_at_its_speed(
+    value: str, start: datetime, speed: float
+) -> None:
+    real = FakeMonotonic()
+    clock = clock_from_environ({SIMULATED_CLOCK_VARIABLE: value}, monotonic=real)
+    assert clock.speed == speed
+    assert clock.now() == start
+    assert clock.now().utcoffset() == start.utcoffset()
+    real.seconds += 2.5
+    assert clock.now() == start + timedelta(seconds=2.5 * speed)
+    real.seconds += 0.5
+    assert clock.now() == start + timedelta(seconds=3 * speed)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "next tuesday x2",
+        "2026-11-16T08:00 x0",
+        "2026-11-16T08:00 x-60",
+        "2026-11-16T08:00 xnan",
+        "2026-11-16T08:00 xinf",
+        "2026-11-16T08:00 fast",
+        "2026-11-16T08:00 x2 x3",
+    ],
+)
+def test_a_simulated_clock_it_cannot_read_is_refused_by_name(value: str) -> None:
+    with pytest.raises(ValueError, match=SIMULATED_CLOCK_VARIABLE):
+        clock_from_environ({SIMULATED_CLOCK_VARIABLE: value}, monotonic=FakeMonotonic())
+
+
+def test_without_the_variable_the_clock_is_the_system_clock() -> None:
+    for environ in ({}, {SIMULATED_CLOCK_VARIABLE: "  "}):
+        clock = clock_from_environ(environ, monotonic=FakeMonotonic())
+        assert clock.speed == 1.0
+        assert abs(clock.now() - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("minutes", "speed", "seconds"),
+    [
+        (5, 1.0, 300.0),
+        (5, 60.0, 5.0),
+        (5, 3600.0, MIN_INTERVAL_SECONDS),  # never busier than every half second
+        (60, 14400.0, 0.5),
+        (1, 0.5, 120.0),
+    ],
+)
+def test_the_pass_interval_is_the_configured_one_at_the_clocks_pace(
+    minutes: float, speed: float, seconds: float
+) -> None:
+    assert pass_interval_seconds(minutes, speed) == seconds

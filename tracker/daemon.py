@@ -13,6 +13,10 @@ pass is logged with its traceback and the daemon carries on. SIGTERM/SIGINT stop
 (a pass in flight is given a few seconds, then abandoned: the send path is at-most-once
 whatever happens); SIGHUP reloads the configuration (an invalid one is refused and the old one
 kept). systemd hears READY, STATUS, RELOADING, STOPPING and WATCHDOG through `Notifier`.
+
+For tests and demos only, `$FOLLOWUP_SIMULATED_CLOCK` ("2026-11-16T08:00+01:00 x3600": a start
+and simulated seconds per real second) replaces the system clock; the daemon's waits shrink by
+the same factor. `python -m tracker.daemon --config PATH` runs the daemon without the CLI.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ from tracker.systemd import Notifier
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-STOP_GRACE_SECONDS = 7.0  # a pass in flight gets this long after SIGTERM (systemd allows 15)
+STOP_GRACE_SECONDS = 6.0  # a pass in flight gets this long after SIGTERM: exit within 10 s
 IDLE_SECONDS = 600.0  # IDLE is re-issued every 10 minutes (RFC 2177 allows 29)
 BACKOFF_FIRST_SECONDS = 30.0
 BACKOFF_CAP_SECONDS = 15 * 60.0
@@ -150,8 +154,7 @@ class Daemon:
         return not self._stopping
 
     def _pass_interval(self, settings: Settings) -> float:
-        """Real seconds between scheduled passes (shorter under a fast simulated clock)."""
-        return max(settings.sync.interval_minutes * 60 / self.clock.speed, MIN_INTERVAL_SECONDS)
+        return pass_interval_seconds(settings.sync.interval_minutes, self.clock.speed)
 
     def request_pass(self) -> None:
         """Ask for a pass soon; one already asked for or running absorbs it. Loop thread only:
@@ -189,7 +192,7 @@ class Daemon:
                 "pass", trigger=IntervalTrigger(seconds=self._pass_interval(settings))
             )
         self.settings = settings
-        logging.getLogger().setLevel(settings.log_level)
+        configure_logging(settings.log_level)
         self._stop_watchers()
         self._start_watchers(asyncio.get_running_loop())
         log.info("configuration reloaded accounts=%d", len(settings.accounts))
@@ -350,6 +353,11 @@ class IdleWatcher:
                 self._connection = ImapConnection.connect(self.account, secret)
                 folder = self._connection.folders_to_sync()[0].name
                 backoff = Backoff()
+                log.info("watching %s account=%s idle=%s",
+                         folder, self.account.name, self._connection.has_idle)  # fmt: skip
+                # What arrived while nobody watched (before the first IDLE, during a reconnect)
+                # is fetched now, not at the next scheduled pass; a pass running absorbs it.
+                self.changed()
                 while not self._stop.is_set():
                     if self._connection.wait_for_change(folder, IDLE_SECONDS):
                         log.debug("IDLE: %s changed account=%s", folder, self.account.name)
@@ -368,6 +376,27 @@ class IdleWatcher:
                     self._connection = None
 
 
+def pass_interval_seconds(interval_minutes: float, speed: float) -> float:
+    """Real seconds between scheduled passes: `sync.interval_minutes` of the (simulated) clock,
+    never less than MIN_INTERVAL_SECONDS however fast a simulated clock runs."""
+    return max(interval_minutes * 60 / speed, MIN_INTERVAL_SECONDS)
+
+
+def configure_logging(level: str) -> None:
+    """One line an event on stderr (journald adds the time), at the configured level."""
+    logging.basicConfig(
+        level=level,
+        stream=sys.stderr,
+        format="followup[%(process)d]: %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
+    # Even at DEBUG: imapclient would log every IMAP line, the owner's mail included, and
+    # apscheduler two lines for every scheduled wake-up.
+    logging.getLogger("imapclient").setLevel(max(logging.getLevelName(level), logging.INFO))
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # a line per plugin at INFO
+
+
 def run(config_path: Path, environ: Mapping[str, str]) -> int:
     """`followup run`: load the configuration, then serve until a signal. The exit code.
 
@@ -378,12 +407,7 @@ def run(config_path: Path, environ: Mapping[str, str]) -> int:
         clock = clock_from_environ(environ)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    logging.basicConfig(
-        level=settings.log_level,
-        stream=sys.stderr,
-        format="followup[%(process)d]: %(levelname)s %(name)s: %(message)s",
-        force=True,
-    )
+    configure_logging(settings.log_level)
     if clock.speed != 1.0:
         log.warning("simulated clock: %s, x%g", clock.now().isoformat(), clock.speed)
     store = open_store(settings.database)
@@ -410,4 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run as the imported module, not as `__main__`: its loggers then say `tracker.daemon`.
+    from tracker.daemon import main as main_of_the_module
+
+    raise SystemExit(main_of_the_module())
