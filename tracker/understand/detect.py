@@ -59,7 +59,17 @@ _INTERVIEW_WORDS = _any(
     r"\bbewerbungsgespräch",
     r"\bkennenlerngespräch",
     r"\bentretien",
+    r"\bentrevue",
     r"\bentrevista",
+)
+
+# The owner's application named by the other side: a scheduling phrase in such a message is
+# about a job even without the word "interview" ("Ihre Bewerbung ... Zeit für ein Gespräch?").
+_APPLICATION = _any(
+    r"\byour application\b",
+    r"\b(?:ihre|deine) bewerbung\b",
+    r"\b(?:votre|ta) candidature\b",
+    r"\b(?:su|tu) (?:candidatura|postulación|solicitud)\b",
 )
 
 # The other side confirming a booking the owner made (no reply needed from the owner).
@@ -87,6 +97,10 @@ _SCHEDULING = _any(
     r"\beinladung zum (?:\w+ )?(?:gespräch|vorstellungsgespräch|interview)",
     r"\bvotre entretien\b",
     r"\b(?:je|nous) vous propos\w* (?:un |une )?(?:entretien|échange|rendez-vous)",
+    r"\b(?:vous|te) propos\w* (?:un |une )?(?:\w+ )?(?:entretien|entrevue)",
+    r"\b(?:votre|ton|ta|l['’]) entrevue\b",
+    r"\b(?:möchten|würden) (?:wir )?sie (?:gerne |gern )?(?:persönlich |näher )?kennenlernen\b",
+    r"\bzeit für ein (?:persönliches |erstes |zweites )?(?:gespräch|telefonat|interview)",
     r"\b(?:te|le|les) propon\w* una (?:entrevista|llamada|reunión)",
     r"\b(?:möchten|würden) (?:wir )?sie (?:gerne )?(?:zu einem|zum) (?:\w+ )?"
     r"(?:gespräch|interview)",
@@ -299,7 +313,12 @@ def _arranges(message: Message, context: bool) -> str | None:
         for found in pattern.finditer(text):
             if _CONDITIONAL.search(_sentence_of(text, found)):
                 continue
-            if needs_context or _INTERVIEW_WORDS.search(wording) or message.calendar:
+            if (
+                needs_context
+                or _INTERVIEW_WORDS.search(wording)
+                or message.calendar
+                or _APPLICATION.search(wording)
+            ):
                 return found.group(0)
     if not message.subject.lower().startswith(("re:", "aw:", "antw:", "r:", "réf")):
         in_subject = _SCHEDULING.search(message.subject)

@@ -20,7 +20,18 @@ Decisions the rule book leaves open, taken here:
 - "in the next week" / "innerhalb einer Woche" are +7 days; "in der nächsten Woche" and
   "la semaine prochaine" are "next week" (Friday of the following week).
 - An explicit date ("by November 27", "bis zum 27. November") is that date, this year if
-  not yet past, else next year.
+  not yet past, else next year. A numeric one ("by 12/15", "avant le 15/12") is read in the
+  order the country writes (month first in the US), else the other way when the first
+  order is no date.
+- "Wednesday next week" / "Mittwoch nächster Woche" / "mercredi de la semaine prochaine" is
+  that weekday of the following week.
+- "by Christmas" / "by Thanksgiving" is that day; "before Christmas" the day before it.
+- "the end of the quarter" is the last day of the calendar quarter; "the end of the year"
+  December 31; "mid-month" the next 15th.
+- "a week or two" and "a couple of weeks" are their upper bound, 14 days; "sous huitaine"
+  is +8 days (like "within 8 days") and "sous quinzaine" +14 (like "quinze jours").
+- A phrase in a clause naming a time of day ("I'll call you on Monday at 10am") or an
+  absence ("I'm out until Friday") is an appointment, not a promise.
 """
 
 from __future__ import annotations
@@ -199,6 +210,70 @@ def _month_part(day_of_month: int | None) -> _Resolve:
     return resolve
 
 
+def _next_week_weekday(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+    """"Wednesday next week", "Mittwoch nächster Woche": that day of the following week."""
+    return _monday(ctx.sent) + timedelta(days=7 + lang.weekdays[match["wd"].lower()])
+
+
+# Countries whose people write numeric dates month first (12/15); the rest write 15/12.
+_MONTH_FIRST = frozenset({"US", "PH", "FM", "MH", "PW"})
+
+
+def _numeric(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+    """"12/15", "15/12", "15.12.", "2026-12-15": the order the country writes, else the other."""
+    groups = match.groupdict()
+    if groups.get("iso_y"):
+        year, month, day = int(groups["iso_y"]), int(groups["iso_m"]), int(groups["iso_d"])
+        if not 1 <= month <= 12 or day > calendar.monthrange(year, month)[1] or day < 1:
+            return None
+        found = date(year, month, day)
+        return found if found >= ctx.sent else None
+    first, second = int(match["a"]), int(match["b"])
+    month_first = lang is ENGLISH and (ctx.country or "").upper() in _MONTH_FIRST
+    orders = [(first, second), (second, first)]
+    if not month_first:
+        orders.reverse()
+    for month, day in orders:
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            return _in_month(ctx.sent, month, day)
+    return None
+
+
+def _quarter_end(quarters_ahead: int) -> _Resolve:
+    def resolve(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+        last_month = ((ctx.sent.month - 1) // 3 + 1) * 3
+        return _last_of_month(*_add_months(date(ctx.sent.year, last_month, 1), 3 * quarters_ahead))
+
+    return resolve
+
+
+def _year_end(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+    return date(ctx.sent.year, 12, 31)
+
+
+def _mid_month(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+    """"mid-month": the 15th of this month, or of the next once this one's has passed."""
+    return _next_day_of_month(ctx.sent, 15)
+
+
+_BEFORE = re.compile(r"(?:before|prior\s+to|ahead\s+of|vor|avant|antes)\b", re.IGNORECASE)
+
+
+def _christmas(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+    """"by Christmas" is Christmas Day; "before Christmas" the day before it."""
+    christmas = date(ctx.sent.year, 12, 25)
+    due = christmas - timedelta(days=1) if _BEFORE.match(match.group(0)) else christmas
+    return due if due >= ctx.sent else None
+
+
+def _thanksgiving(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+    """US Thanksgiving (fourth Thursday of November); "before Thanksgiving" the day before."""
+    first = date(ctx.sent.year, 11, 1)
+    thursday = first + timedelta(days=(3 - first.weekday()) % 7 + 21)
+    due = thursday - timedelta(days=1) if _BEFORE.match(match.group(0)) else thursday
+    return due if due >= ctx.sent else None
+
+
 def _after_holidays(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
     new_year = date(ctx.sent.year + 1, 1, 1)
     return next_business_day(new_year, ctx.country, ctx.subdivision)
@@ -245,6 +320,23 @@ def _language(
 
 _DASH = r"\s*(?:-|–|—)\s*"
 
+# Deadline words before a date or weekday ("by", "no later than", "on or before"...).
+_EN_BY = (
+    r"(?:by|before|until|till|(?:no|not)\s+later\s+than|on\s+or\s+before|prior\s+to"
+    r"|(?:at\s+the\s+)?latest\s+by)"
+)
+# "by close of business", "by EOD": the day itself.
+_EN_DAY_END = (
+    r"(?:(?:the\s+)?(?:end|close)\s+of\s+(?:the\s+)?(?:business\s+)?(?:day|business|play)\s+"
+    r"(?:on\s+)?|EOD\s+|COB\s+|EOB\s+)"
+)
+# "within the next", "in about", "over the coming"...: the start of a span of days or weeks.
+_EN_SPAN = (
+    r"\b(?:within|in|over|during)\s+(?:the\s+)?(?:(?:next|coming|following)\s+)?"
+    r"(?:(?:about|around|roughly|approximately|another|a\s+further|some)\s+)?"
+)
+_EN_RANGE = r"(?:(?:" + _DASH + r"|\s+to\s+|\s+or\s+)(?P<m>{NUM}))?"
+
 ENGLISH = _language(
     weekdays={
         "monday": 0,
@@ -257,23 +349,38 @@ ENGLISH = _language(
     },
     months={
         "january": 1,
+        "jan": 1,
         "february": 2,
+        "feb": 2,
         "march": 3,
+        "mar": 3,
         "april": 4,
+        "apr": 4,
         "may": 5,
         "june": 6,
+        "jun": 6,
         "july": 7,
+        "jul": 7,
         "august": 8,
+        "aug": 8,
         "september": 9,
         "sept": 9,
+        "sep": 9,
         "october": 10,
+        "oct": 10,
         "november": 11,
+        "nov": 11,
         "december": 12,
+        "dec": 12,
     },
     numbers={
         "a": 1,
+        "an": 1,
         "one": 1,
         "two": 2,
+        "a couple of": 2,
+        "a couple": 2,
+        "couple of": 2,
         "three": 3,
         "four": 4,
         "five": 5,
@@ -282,44 +389,60 @@ ENGLISH = _language(
         "eight": 8,
         "nine": 9,
         "ten": 10,
+        "eleven": 11,
+        "twelve": 12,
         "fourteen": 14,
         "fifteen": 15,
+        "twenty": 20,
+        "thirty": 30,
     },
     rules=[
         (
-            r"\b(?:by|before|on|until|no\ later\ than)\s+(?:(?:{WD}),?\s+)?(?:the\s+)?"
-            r"(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+(?P<month>{MONTH})\b",
+            r"\b(?:" + _EN_BY + r"|on)\s+(?:(?:{WD}),?\s+)?(?:the\s+)?"
+            r"(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+(?P<month>{MONTH})\b"
+            r"(?:,?\s+20\d\d\b)?",
             _explicit,
         ),
         (
-            r"\b(?:by|before|on|until|no\ later\ than)\s+(?:(?:{WD}),?\s+)?(?P<month>{MONTH})"
-            r"\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b",
+            r"\b(?:" + _EN_BY + r"|on)\s+(?:(?:{WD}),?\s+)?(?P<month>{MONTH})\.?"
+            r"\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)(?:,?\s+20\d\d\b)?",
             _explicit,
         ),
         (
-            r"\b(?:by|before|on|until|no\ later\ than)\s+(?:this\s+(?:coming\s+)?|next\s+)?"
-            r"(?:{WD}),?\s+(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b",
+            r"\b(?:" + _EN_BY + r"|on)\s+(?:(?:{WD}),?\s+)?(?:the\s+)?"
+            r"(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})(?:/(?:20)?\d\d)?\b(?!/)"
+            r"|\b(?:" + _EN_BY + r"|on)\s+(?P<iso_y>20\d\d)-(?P<iso_m>\d\d)-(?P<iso_d>\d\d)\b",
+            _numeric,
+        ),
+        (
+            r"\b(?:" + _EN_BY + r"|on)\s+(?:this\s+(?:coming\s+)?|next\s+)?"
+            r"(?:{WD}),?\s+(?:the\s+)?(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?!:|\.\d|/)",
             _day_of_month,
         ),
         (
-            r"\b(?:by|before|until|no\ later\ than)\s+the\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
+            r"\b" + _EN_BY + r"\s+the\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
             r"(?!\s*(?:business|working|days|weeks))",
             _day_of_month,
         ),
         (r"\b(?:by|before|until)\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)\b", _day_of_month),
         (
-            r"\b(?:(?:by|before|on|until|no\ later\ than)\s+(?:(?:the\ )?end\ of\ (?:the\ )?day\s+"
-            r"(?:on\s+)?|EOD\s+|COB\s+)?(?:this\s+(?:coming\s+)?|next\s+)?"
-            r"|this\s+(?:coming\s+)?|next\s+)(?P<wd>{WD})\b",
+            r"\b(?:(?:" + _EN_BY + r"|on)\s+" + _EN_DAY_END + r"?|" + _EN_DAY_END + r")?"
+            r"(?P<wd>{WD})\s+(?:of\s+)?(?:next|the\s+following)\s+week\b",
+            _next_week_weekday,
+        ),
+        (
+            r"\b(?:(?:" + _EN_BY + r"|on)\s+" + _EN_DAY_END + r"?(?:this\s+(?:coming\s+)?|next\s+)?"
+            r"|" + _EN_DAY_END + r"|this\s+(?:coming\s+)?|next\s+)(?P<wd>{WD})\b",
             _weekday,
         ),
         (
-            r"\b(?:by\s+)?(?:the\s+)?end\s+of\s+(?:this|the)\s+week\b|\blater\s+this\s+week\b"
-            r"|\b(?:by|before)\s+the\s+weekend\b|\b(?:sometime\s+)?this\s+week\b",
+            r"\b(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+(?:this|the)\s+week\b"
+            r"|\blater\s+this\s+week\b|\b(?:by|before)\s+the\s+weekend\b|\bby\s+EOW\b"
+            r"|\b(?:sometime\s+)?this\s+week\b",
             _this_week,
         ),
         (
-            r"\b(?:by\s+)?(?:the\s+)?end\s+of\s+next\s+week\b"
+            r"\b(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+(?:next|the\s+following)\s+week\b"
             r"|\b(?:sometime\s+|some\s+time\s+|during\s+|by\s+|later\s+|late\s+)?next\s+week\b",
             _next_week_on(4),
         ),
@@ -330,38 +453,50 @@ ENGLISH = _language(
         (r"\b(?:by\s+)?(?:mid-?\s*|(?:the\s+)?middle\s+of\s+)next\s+week\b", _next_week_on(2)),
         (r"\b(?:by\s+)?(?:the\s+)?(?:end\s+of\s+)?the\s+week\s+after\s+next\b", _next_week_on(11)),
         (
-            r"\b(?:(?:with)?in|in\s+the\s+next|over\s+the\s+next)\s+(?P<n>{NUM})"
-            r"(?:(?:"
-            + _DASH
-            + r"|\s+to\s+|\s+or\s+)(?P<m>{NUM}))?\s+(?:business|working)\s+days?\b"
-            r"|\b(?P<n2>\d{{1,2}})" + _DASH + r"(?P<m2>\d{{1,2}})"
+            _EN_SPAN + r"(?P<n>{NUM})" + _EN_RANGE + r"\s+(?:business|working)\s+days?\b"
+            r"|\b(?P<n2>\d{{1,2}})(?:" + _DASH + r"|\s+to\s+)(?P<m2>\d{{1,2}})"
             r"\s+(?:business|working)\s+days\b",
             _business_days,
         ),
         (
-            r"\b(?:(?:with)?in|in\s+the\s+next|over\s+the\s+next)\s+(?P<n>{NUM})"
-            r"(?:(?:" + _DASH + r"|\s+to\s+)(?P<m>{NUM}))?\s+(?:calendar\s+)?days?\b",
+            _EN_SPAN + r"(?P<n>{NUM})" + _EN_RANGE + r"\s+(?:calendar\s+)?days?\b"
+            r"(?:['’]s?\s+time)?",
             _days_times(1),
         ),
         (
-            r"\b(?:(?:with)?in|in\s+the\s+next|over\s+the\s+next)\s+(?P<n>{NUM})"
-            r"(?:(?:" + _DASH + r"|\s+to\s+)(?P<m>{NUM}))?\s+weeks?\b",
+            _EN_SPAN + r"(?P<n>{NUM})" + _EN_RANGE + r"\s+(?:more\s+)?weeks?\b"
+            r"(?:\s+or\s+(?P<m2>{NUM})(?:\s+weeks)?\b)?(?:['’]s?\s+time)?",
             _days_times(7),
         ),
         (r"\b(?:with)?in\s+the\s+next\s+week\b", _plus(7)),
-        (r"\b(?:with)?in\s+a\s+fortnight\b", _plus(14)),
+        (r"\b(?:with)?in\s+(?:a|one|the\s+next)\s+fortnight\b", _plus(14)),
         (
-            r"\b(?:by\s+)?(?:the\s+)?end\s+of\s+(?:the|this)\s+month\b|\b(?:by\s+)?month[-\s]end\b"
-            r"|\blater\s+this\s+month\b",
+            r"\b(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+(?:the|this)\s+month\b"
+            r"|\b(?:by\s+)?month[-\s]end\b|\blater\s+this\s+month\b",
             _end_of_month_after(0),
         ),
         (
-            r"\b(?:by\s+)?(?:the\s+)?end\s+of\s+next\s+month\b|\b(?:sometime\s+)?next\s+month\b",
+            r"\b(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+next\s+month\b"
+            r"|\b(?:sometime\s+)?next\s+month\b",
             _end_of_month_after(1),
         ),
         (
             r"\b(?:early|(?:at\s+)?the\s+(?:beginning|start)\s+of)\s+next\s+month\b",
             _next_month_day(5),
+        ),
+        (
+            r"\b(?:by\s+)?(?:mid-?\s*month|(?:the\s+)?middle\s+of\s+(?:the|this)\s+month)\b",
+            _mid_month,
+        ),
+        (
+            r"\b(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+(?:the|this)\s+quarter\b"
+            r"|\b(?:by\s+)?quarter[-\s]end\b",
+            _quarter_end(0),
+        ),
+        (
+            r"\b(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+(?:the|this)\s+year\b"
+            r"|\b(?:by\s+)?year[-\s]end\b",
+            _year_end,
         ),
         (
             r"\b(?:by\s+|in\s+|around\s+)?(?:mid-?\s*|the\s+middle\s+of\s+)(?P<month>{MONTH})\b",
@@ -372,14 +507,21 @@ ENGLISH = _language(
             _month_part(5),
         ),
         (
-            r"\b(?:by\s+)?(?:the\s+)?end\s+of\s+(?P<month>{MONTH})\b|\b(?:in\s+)?late\s+"
+            r"\b(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+(?P<month>{MONTH})\b|\b(?:in\s+)?late\s+"
             r"(?P<month2>{MONTH})\b",
             _month_part(None),
         ),
         (
+            r"\b(?:by|before|prior\s+to|ahead\s+of)\s+(?:the\s+)?(?:Christmas|Xmas)\b"
+            r"(?:\s+(?:break|holidays?|period))?",
+            _christmas,
+        ),
+        (r"\b(?:by|before|prior\s+to|ahead\s+of)\s+Thanksgiving\b", _thanksgiving),
+        (
             r"\b(?:after|following)\s+the\s+(?:holidays|holiday\s+(?:season|break)|new\s+year"
             r"|christmas(?:\s+(?:break|holidays))?|festive\s+(?:season|period))\b"
-            r"|\b(?:early\s+)?in\s+the\s+new\s+year\b",
+            r"|\b(?:early\s+)?in\s+the\s+new\s+year\b|\bafter\s+(?:Christmas|New\s+Year['’]?s?)\b"
+            r"|\b(?:in\s+)?(?:early|the\s+first\s+week\s+of)\s+January\b(?=[^.]*\b(?:holiday|break))",
             _after_holidays,
         ),
         (
@@ -387,24 +529,40 @@ ENGLISH = _language(
             r"|\bin\s+the\s+(?:coming|next\s+few)\s+(?:days|weeks)\b"
             r"|\bover\s+the\s+(?:next|coming)\s+(?:few\s+)?(?:days|weeks)\b"
             r"|\bin\s+a\s+few\s+(?:days|weeks)\b|\bas\s+soon\s+as\s+(?:possible|we\s+can|we\s+\w+)"
-            r"|\bASAP\b|\bbefore\s+long\b",
+            r"|\bASAP\b|\bbefore\s+long\b|\bin\s+the\s+near\s+future\b",
             _vague,
         ),
     ],
-    promise=r"""\b(?:get(?:ting)?\s+back|hear\s+(?:back|from\s+(?:us|me|the|our))|back\s+to\s+you
-        |(?<!your\ )decision|update|let\s+you\s+know|feedback|be\s+in\s+touch|reach\s+out
-        |follow\s+up|come\s+back|next\s+steps?|respond|response|outcome|news|finali[sz]e
-        |(?:write|e-?mail)\s+(?:to\s+)?you
-        |expect\s+to|get\s+in\s+touch|contact\s+you|circle\s+back|we(?:['’]ll|\s+will|\s+should
-        |\s+expect|\s+hope|\s+aim|\s+plan|\s+intend|['’]re\s+aiming|\s+are\s+aiming|\s+would)
-        |our\s+team|(?:hiring|recruiting)\s+(?:team|manager)|you(?:['’]ll|\s+will|\s+should)
-        \s+(?:hear|receive|get))\b""",
-    request=r"""\b(?:please|kindly|could\s+you|can\s+you|would\s+you|sign(?:ed)?|return\s+the
-        |send\s+(?:us|me|over|back)|your\s+availability|submit|complete\s+the|fill|confirm
-        |let\s+us\s+know|reply\s+by|your\s+decision|accept|deadline\s+for\s+you
+    promise=r"""\b(?:get(?:ting)?\s+back|hear\s+(?:back|from\s+(?:us|me|the|our|them|him|her))
+        |back\s+to\s+you|(?<!your\ )decision|decide|update|let\s+you\s+know|feedback
+        |be\s+in\s+touch|reach\s+out|follow\s+up|come\s+back|next\s+steps?|respond|response
+        |(?<!your\ )answer|outcome|news|finali[sz]e|wrap\s+up|conclude|revert
+        |(?:write|e-?mail)\s+(?:to\s+)?you|expect(?:ing)?|get\s+in\s+touch|contact\s+you
+        |circle\s+back|(?:we|I|they|he|she)(?:['’]ll|\s+will|\s+should|\s+shall|\s+hope|\s+aim
+        |\s+plan|\s+intend|\s+would|['’]d\s+(?:like|hope|aim|expect)
+        |\s+(?:am|are|is)\s+(?:going|hoping|aiming|planning|looking)\s+to
+        |['’](?:re|m|s)\s+(?:going|hoping|aiming|planning|looking)\s+to)
+        |our\s+(?:team|goal|aim|plan|hope|target|intention|timeline)|the\s+plan\s+is|timeline
+        |time\s*frame|(?:hiring|recruiting)\s+(?:team|manager)
+        |you(?:['’]ll|\s+will|\s+should)\s+(?:hear|receive|get|have|know))\b""",
+    request=r"""\b(?:please|kindly|could\s+you|can\s+you|would\s+you|(?<!someone\ )sign(?:ed)?
+        |return\s+the
+        |send\s+(?:us|me|over|back)|your\s+availability|submit|complete\s+the|fill
+        |(?<!will\ )(?<!['’]ll\ )(?<!they\ )(?<!should\ )confirm|let\s+us\s+know|reply\s+by
+        |your\s+decision|accept|deadline\s+for\s+you
         |if\s+you\s+(?:can|could)|meet\s+(?:with\s+)?you|interview\s+you|invite\s+you
         |for\s+an?\s+(?:\w+\s+){0,2}(?:interview|call|chat)|schedule\s+(?:a|an|the|your)
-        |calendar\s+invit\w*|(?:talk|speak|see\s+you)\s+soon)\b""",
+        |calendar\s+invit\w*|(?:talk|speak|see\s+you)\s+soon|see\s+you|join\s+us
+        |(?:talk|speak|chat)\s+(?:to\s+you\s+|with\s+you\s+)?(?:on|then|next|this)
+        |(?:we|I)(?:['’]re|\s+are|['’]m|\s+am)\s+(?:out|away|off)|out\s+of\s+(?:the\s+)?office
+        |at\s+\d{1,2}(?::\d\d)?\s*(?:am|pm)|at\s+\d{1,2}:\d\d)\b""",
+)
+
+# "innerhalb von", "in den kommenden", "binnen ca.": the start of a span of days or weeks.
+_DE_SPAN = (
+    r"\b(?:innerhalb\s+(?:von\s+|der\s+(?:nächsten|kommenden)\s+)?"
+    r"|in\s+(?:den\s+(?:nächsten|kommenden)\s+)?|binnen\s+)"
+    r"(?:(?:ca\.|circa|etwa|ungefähr|rund)\s+)?"
 )
 
 GERMAN = _language(
@@ -431,6 +589,18 @@ GERMAN = _language(
         "oktober": 10,
         "november": 11,
         "dezember": 12,
+        "jan": 1,
+        "feb": 2,
+        "mär": 3,
+        "apr": 4,
+        "jun": 6,
+        "jul": 7,
+        "aug": 8,
+        "sep": 9,
+        "sept": 9,
+        "okt": 10,
+        "nov": 11,
+        "dez": 12,
     },
     numbers={
         "ein": 1,
@@ -446,6 +616,11 @@ GERMAN = _language(
         "acht": 8,
         "neun": 9,
         "zehn": 10,
+        "elf": 11,
+        "zwölf": 12,
+        "zwanzig": 20,
+        "dreißig": 30,
+        "dreissig": 30,
         "vierzehn": 14,
     },
     rules=[
@@ -469,8 +644,13 @@ GERMAN = _language(
             _day_of_month,
         ),
         (
-            r"\b(?:bis|am|vor)\s+(?:spätestens\s+)?(?:(?:zum|kommenden|diesen|nächsten)\s+)?"
-            r"(?P<wd>{WD})\b",
+            r"\b(?:(?:bis|am|vor)\s+(?:spätestens\s+)?(?:am\s+)?)?(?P<wd>{WD})\s+"
+            r"(?:der\s+)?(?:nächste[nr]?|kommende[nr]?)\s+Woche\b",
+            _next_week_weekday,
+        ),
+        (
+            r"\b(?:(?:bis|am|vor)\s+(?:spätestens\s+)?(?:am\s+)?|spätestens\s+(?:bis\s+|am\s+)?)"
+            r"(?:(?:zum|kommenden|diesen|nächsten)\s+)?(?P<wd>{WD})\b",
             _weekday,
         ),
         (
@@ -492,22 +672,31 @@ GERMAN = _language(
             _next_week_on(2),
         ),
         (
-            r"\b(?:innerhalb\s+(?:von\s+|der\s+nächsten\s+)?|in\s+(?:den\s+nächsten\s+)?|binnen\s+)"
-            r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+bis\s+)(?P<m>{NUM}))?\s+"
+            _DE_SPAN
+            + r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+bis\s+)(?P<m>{NUM}))?\s+"
             r"(?:Werktag|Arbeitstag|Geschäftstag)(?:e|en)?\b",
             _business_days,
         ),
         (
-            r"\b(?:innerhalb\s+(?:von\s+|der\s+nächsten\s+)?|in\s+(?:den\s+nächsten\s+)?|binnen\s+)"
-            r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+bis\s+)(?P<m>{NUM}))?\s+Tag(?:e|en)?\b",
+            _DE_SPAN
+            + r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+bis\s+)(?P<m>{NUM}))?\s+Tag(?:e|en)?\b",
             _days_times(1),
         ),
         (
-            r"\b(?:innerhalb\s+(?:von\s+|der\s+nächsten\s+)?|in\s+(?:den\s+nächsten\s+)?|binnen\s+)"
-            r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+bis\s+)(?P<m>{NUM}))?\s+Woche(?:n)?\b",
+            _DE_SPAN
+            + r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+bis\s+)(?P<m>{NUM}))?\s+Woche(?:n)?\b",
             _days_times(7),
         ),
-        (r"\binnerhalb\s+der\s+nächsten\s+Woche\b", _plus(7)),
+        (r"\binnerhalb\s+der\s+(?:nächsten|kommenden)\s+Woche\b", _plus(7)),
+        (
+            r"\b(?:bis\s+)?(?:zum\s+)?(?:Ende\s+(?:des|dieses)\s+Quartals|Quartalsende)\b",
+            _quarter_end(0),
+        ),
+        (
+            r"\b(?:bis\s+)?(?:zum\s+)?(?:Ende\s+(?:des|dieses)\s+Jahres|Jahresende)\b",
+            _year_end,
+        ),
+        (r"\b(?:bis|vor)\s+Weihnachten\b", _christmas),
         (
             r"\b(?:bis\s+)?(?:zum\s+)?Ende\s+(?:des|dieses)\s+Monats\b"
             r"|\b(?:bis\s+)?(?:zum\s+)?Monatsende\b|\b(?:noch\s+)?(?:in\s+)?diese[nm]\s+Monat\b",
@@ -534,7 +723,10 @@ GERMAN = _language(
             _vague,
         ),
     ],
-    promise=r"""(?:\bmelden?\s+(?:uns|mich|wir|ich)|\bRückmeldung|\bEntscheidung|\bBescheid
+    promise=r"""(?:\bmelden?\b|\bzurückmelden|\bwerden\s+uns|\bwird\s+sich
+        |\b(?:erhalten|bekommen|hören)\s+Sie|\bgeht\s+es\s+(?:\w+\s+){0,8}weiter|\bweitergehen
+        |\babschließen|\bentscheiden|\bErgebnis|\bZeitplan|\bich\s+werde|\bunser\s+Ziel
+        |\bwir\s+(?:wollen|rechnen|streben)|\bRückmeldung|\bEntscheidung|\bBescheid
         |zurückkommen|\bkommen\s+\w+\s+(?:\w+\s+)?zurück|\bvon\s+uns\b|\bhören\s+Sie|\binformieren
         |\bFeedback|\bAntwort|\bin\s+Verbindung|\bUpdate|\bwir\s+werden|\bwerden\s+wir
         |\bwir\s+(?:möchten|planen|hoffen|gehen\s+davon)|\bdas\s+Team|\bmitteilen|\bNachricht
@@ -543,6 +735,12 @@ GERMAN = _language(
         |schicken\s+Sie|Ihre\s+Verfügbarkeit|zurücksenden|reichen\s+Sie|teilen\s+Sie\s+uns
         |geben\s+Sie\s+uns|einreichen|bestätigen\s+Sie|Ihre\s+Entscheidung|könnten\s+Sie
         |einladen|Einladung|zu\s+einem\s+\w*(?:interview|gespräch)|kennenlernen|bis\s+bald)\b""",
+)
+
+# "sous", "dans les", "d'ici", "au cours des": the start of a span of days or weeks.
+_FR_SPAN = (
+    r"(?:\bsous|\bdans|\bd['’]ici|\bdans\s+un\s+délai\s+(?:maximum\s+)?de|\ben"
+    r"|\bau\s+cours\s+des|\bd['’]ici\s+les)\s+(?:les\s+)?(?:(?:environ|à\s+peu\s+près)\s+)?"
 )
 
 FRENCH = _language(
@@ -571,6 +769,9 @@ FRENCH = _language(
         "novembre": 11,
         "décembre": 12,
         "decembre": 12,
+        "janv": 1,
+        "févr": 2,
+        "déc": 12,
     },
     numbers={
         "un": 1,
@@ -584,10 +785,15 @@ FRENCH = _language(
         "huit": 8,
         "neuf": 9,
         "dix": 10,
+        "onze": 11,
+        "douze": 12,
+        "vingt": 20,
+        "trente": 30,
     },
     rules=[
         (
-            r"(?:\bd['’]ici\s+(?:au\s+|le\s+)?|\bavant\s+le\s+|\bjusqu['’]au\s+|\ble\s+|\bpour\s+le\s+)"
+            r"(?:\bd['’]ici\s+(?:au\s+|le\s+)?|\bavant\s+le\s+|\bjusqu['’]au\s+|\ble\s+|\bpour\s+le\s+"
+            r"|\bau\s+plus\s+tard\s+le\s+)"
             r"(?:(?:{WD})\s+)?(?P<day>\d{{1,2}}|1er)\s+(?P<month>{MONTH})\b",
             _explicit,
         ),
@@ -602,9 +808,19 @@ FRENCH = _language(
             _day_of_month,
         ),
         (
-            r"(?:\bd['’]ici|\bavant|\bjusqu['’]à|\bpour|\bdès)\s+(?:le\s+)?(?P<wd>{WD})"
-            r"(?:\s+prochain)?\b",
+            r"(?:(?:\bd['’]ici|\bavant|\bjusqu['’]à|\bpour|\bau\s+plus\s+tard)\s+(?:le\s+)?)?"
+            r"(?P<wd>{WD})\s+de\s+la\s+semaine\s+prochaine\b",
+            _next_week_weekday,
+        ),
+        (
+            r"(?:\bd['’]ici|\bavant|\bjusqu['’]à|\bpour|\bdès|\bau\s+plus\s+tard)\s+(?:le\s+)?"
+            r"(?P<wd>{WD})(?:\s+prochain)?\b",
             _weekday,
+        ),
+        (
+            r"(?:\bd['’]ici|\bavant|\bjusqu['’]au|\bpour|\bau\s+plus\s+tard|\ble)\s+(?:le\s+)?"
+            r"(?:(?:{WD})\s+)?(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})(?:/(?:20)?\d\d)?\b(?!/)",
+            _numeric,
         ),
         (
             r"\bd['’]ici\s+(?:à\s+)?la\s+fin\s+de\s+(?:la|cette)\s+semaine\b(?!\s+prochaine)"
@@ -627,21 +843,23 @@ FRENCH = _language(
             _next_week_on(2),
         ),
         (
-            r"(?:\bsous|\bdans|\bd['’]ici|\bdans\s+un\s+délai\s+(?:maximum\s+)?de|\ben)\s+"
-            r"(?:les\s+)?(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+à\s+)(?P<m>{NUM}))?\s+"
-            r"(?:prochains\s+)?jours\s+(?:ouvrés|ouvrables)\b",
+            _FR_SPAN + r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+à\s+)(?P<m>{NUM}))?\s+"
+            r"(?:prochains\s+)?jours\s+(?:ouvrés|ouvrables)(?:\s+(?:à\s+venir|qui\s+viennent))?\b",
             _business_days,
         ),
-        (r"(?:\bsous|\bdans|\bd['’]ici|\bdans\s+un\s+délai\s+de)\s+quinze\s+jours\b", _plus(14)),
         (
-            r"(?:\bsous|\bdans|\bd['’]ici|\bdans\s+un\s+délai\s+(?:maximum\s+)?de)\s+"
-            r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+à\s+)(?P<m>{NUM}))?\s+jours\b"
-            r"(?!\s+(?:ouvrés|ouvrables))",
+            r"(?:\bsous|\bdans|\bd['’]ici|\bdans\s+un\s+délai\s+de)\s+quinze\s+jours\b"
+            r"|\bsous\s+quinzaine\b|(?:\bdans|\bd['’]ici|\bsous)\s+une\s+quinzaine(?:\s+de\s+jours)?\b",
+            _plus(14),
+        ),
+        (r"\bsous\s+huitaine\b", _plus(8)),
+        (
+            _FR_SPAN + r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+à\s+)(?P<m>{NUM}))?\s+"
+            r"(?:prochains\s+)?jours\b(?!\s+(?:ouvrés|ouvrables))",
             _days_times(1),
         ),
         (
-            r"(?:\bsous|\bdans|\bd['’]ici|\bdans\s+un\s+délai\s+(?:maximum\s+)?de)\s+"
-            r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+à\s+)(?P<m>{NUM}))?\s+semaines?\b"
+            _FR_SPAN + r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+à\s+)(?P<m>{NUM}))?\s+semaines?\b"
             r"|(?:\bdans|\bsous|\bd['’]ici|\bau\s+cours)\s+(?:des|les)\s+(?P<n2>{NUM})\s+"
             r"prochaines\s+semaines\b",
             _days_times(7),
@@ -672,7 +890,16 @@ FRENCH = _language(
             _month_part(None),
         ),
         (
-            r"\b(?:après|au\s+retour\s+de)s?\s+(?:les\s+|des\s+)?fêtes\b(?:\s+de\s+fin\s+d['’]année)?"
+            r"(?:\bd['’]ici\s+(?:à\s+)?|\ben\s+|\bavant\s+)?(?:la\s+)?fin\s+(?:du|de\s+ce)\s+trimestre\b",
+            _quarter_end(0),
+        ),
+        (
+            r"(?:\bd['’]ici\s+(?:à\s+)?|\ben\s+|\bavant\s+)?(?:la\s+)?fin\s+(?:de\s+l['’]année|d['’]année)\b",
+            _year_end,
+        ),
+        (r"\b(?:avant|d['’]ici)\s+Noël\b", _christmas),
+        (
+            r"\baprès\s+Noël\b|\b(?:après|au\s+retour\s+de)s?\s+(?:les\s+|des\s+)?fêtes\b(?:\s+de\s+fin\s+d['’]année)?"
             r"|\baprès\s+les\s+vacances\s+de\s+(?:Noël|fin\s+d['’]année)\b"
             r"|\baprès\s+le\s+nouvel\s+an\b|\bà\s+la\s+rentrée\s+de\s+janvier\b",
             _after_holidays,
@@ -689,12 +916,23 @@ FRENCH = _language(
         |(?<!votre\ )\bdécision|\bréponse|\bnouvelles|\btiendr\w+\s+au\s+courant
         |\b(?:re)?contacter|\bfeedback|\bfaire\s+savoir
         |\bnous\s+(?:allons|pensons|espérons|comptons|prévoyons|devrions)
-        |\b(?:nous|je)\s+(?:vous\s+)?\w+(?:rons|rai)\b|\binform|\bl['’]équipe|\bprochaines\s+étapes)""",
+        |\b(?:nous|je)\s+(?:vous\s+|te\s+|t['’]\s*)?\w+(?:rons|rai)\b|\bvous\s+(?:aurez|recevrez)
+        |\bnous\s+(?:visons|souhaitons)|\bnotre\s+objectif|\bcommuniquer|\bdécider|\bstatuer
+        |\bboucler|\bfinaliser|\bterminer|\bconclure|\binform|\bl['’]équipe|\bprochaines\s+étapes)""",
     request=r"""(?:\bmerci\s+de|\bveuillez|\bpourriez[-\s]vous|\bpouvez[-\s]vous|\bsigner|\bsigné
         |\bvos\s+disponibilités|\brenvoyer|\bretourner|\bnous\s+faire\s+(?:parvenir|un\s+retour)
         |\bnous\s+transmettre|\bnous\s+envoyer|\bvotre\s+(?:décision|réponse|retour)
         |\bconfirmer|\bmerci\s+d['’]|\bvous\s+rencontrer|\bvous\s+inviter|\bconvier
         |\bpour\s+un\s+entretien|\bà\s+(?:très\s+)?bientôt)""",
+)
+
+# "a más tardar", "como muy tarde": deadline words before a day.
+_ES_LATEST = r"a\s+más\s+tardar(?:\s+el)?|como\s+(?:muy\s+)?tarde(?:\s+el)?"
+# "dentro de los próximos", "en un plazo de": the start of a span of days or weeks.
+_ES_SPAN = (
+    r"\b(?:en\s+un\s+plazo\s+(?:máximo\s+)?de|en|dentro\s+de|en\s+los\s+próximos"
+    r"|dentro\s+de\s+los\s+próximos|durante\s+los\s+próximos|en\s+el\s+transcurso\s+de"
+    r"(?:\s+los\s+próximos)?)\s+(?:(?:unos|aproximadamente)\s+)?"
 )
 
 SPANISH = _language(
@@ -723,6 +961,8 @@ SPANISH = _language(
         "octubre": 10,
         "noviembre": 11,
         "diciembre": 12,
+        "ene": 1,
+        "dic": 12,
     },
     numbers={
         "un": 1,
@@ -737,11 +977,15 @@ SPANISH = _language(
         "ocho": 8,
         "nueve": 9,
         "diez": 10,
+        "once": 11,
+        "doce": 12,
+        "veinte": 20,
+        "treinta": 30,
     },
     rules=[
         (
-            r"\b(?:antes\s+del?|para\s+el|hasta\s+el|el)\s+(?:(?:{WD}),?\s+)?(?:día\s+)?"
-            r"(?P<day>\d{{1,2}})\s+de\s+(?P<month>{MONTH})\b",
+            r"\b(?:antes\s+del?|para\s+el|hasta\s+el|" + _ES_LATEST + r"|el)\s+"
+            r"(?:(?:{WD}),?\s+)?(?:día\s+)?(?P<day>\d{{1,2}})\s+de\s+(?P<month>{MONTH})\b",
             _explicit,
         ),
         (
@@ -755,9 +999,19 @@ SPANISH = _language(
             _day_of_month,
         ),
         (
-            r"\b(?:antes\s+del|para\s+el|hasta\s+el|el\s+próximo|el)\s+(?P<wd>{WD})"
-            r"(?:\s+próximo)?\b",
+            r"\b(?:(?:antes\s+del|para\s+el|hasta\s+el|" + _ES_LATEST + r"|el)\s+)?(?P<wd>{WD})"
+            r"\s+de\s+la\s+(?:próxima\s+semana|semana\s+(?:que\s+viene|próxima|entrante))\b",
+            _next_week_weekday,
+        ),
+        (
+            r"\b(?:antes\s+del|para\s+el|hasta\s+el|el\s+próximo|" + _ES_LATEST + r"|el)\s+"
+            r"(?P<wd>{WD})(?:\s+(?:próximo|que\s+viene))?\b",
             _weekday,
+        ),
+        (
+            r"\b(?:antes\s+del|para\s+el|hasta\s+el|" + _ES_LATEST + r"|el)\s+(?:(?:{WD}),?\s+)?"
+            r"(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})(?:/(?:20)?\d\d)?\b(?!/)",
+            _numeric,
         ),
         (
             r"\b(?:a\s+|antes\s+de\s+|para\s+)?(?:finales|fin(?:al)?)\s+de\s+(?:esta|la)\s+semana\b"
@@ -766,41 +1020,39 @@ SPANISH = _language(
             _this_week,
         ),
         (
-            r"\b(?:a\s+|para\s+|antes\s+de\s+)?(?:finales|fin(?:al)?)\s+de\s+la\s+"
-            r"(?:próxima\s+semana|semana\s+que\s+viene)\b"
-            r"|\b(?:durante\s+|a\s+lo\s+largo\s+de\s+)?la\s+(?:próxima\s+semana|semana\s+que\s+viene)\b",
+            r"\b(?:a\s+|para\s+|antes\s+de\s+)?(?:finales|fines|fin(?:al)?)\s+de\s+la\s+"
+            r"(?:próxima\s+semana|semana\s+(?:que\s+viene|próxima|entrante))\b"
+            r"|\b(?:durante\s+|a\s+lo\s+largo\s+de\s+)?la\s+(?:próxima\s+semana"
+            r"|semana\s+(?:que\s+viene|próxima|entrante))\b",
             _next_week_on(4),
         ),
         (
             r"\b(?:a\s+|al\s+)?(?:principios|comienzos|inicio|principio)\s+de\s+la\s+"
-            r"(?:próxima\s+semana|semana\s+que\s+viene)\b",
+            r"(?:próxima\s+semana|semana\s+(?:que\s+viene|próxima|entrante))\b",
             _next_week_on(1),
         ),
         (
-            r"\b(?:a\s+)?mediados\s+de\s+la\s+(?:próxima\s+semana|semana\s+que\s+viene)\b",
+            r"\b(?:a\s+)?mediados\s+de\s+la\s+(?:próxima\s+semana|semana\s+(?:que\s+viene|próxima|entrante))\b",
             _next_week_on(2),
         ),
         (
-            r"\b(?:en\s+un\s+plazo\s+(?:máximo\s+)?de|en|dentro\s+de|en\s+los\s+próximos)\s+"
-            r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+a\s+|\s+o\s+)(?P<m>{NUM}))?\s+días\s+"
+            _ES_SPAN + r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+a\s+|\s+o\s+)(?P<m>{NUM}))?\s+días\s+"
             r"(?:hábiles|laborables)\b",
             _business_days,
         ),
         (r"\b(?:en\s+un\s+plazo\s+de|en|dentro\s+de)\s+quince\s+días\b", _plus(14)),
         (
-            r"\b(?:en\s+un\s+plazo\s+(?:máximo\s+)?de|en|dentro\s+de|en\s+los\s+próximos)\s+"
-            r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+a\s+)(?P<m>{NUM}))?\s+días\b"
+            _ES_SPAN + r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+a\s+)(?P<m>{NUM}))?\s+días\b"
             r"(?!\s+(?:hábiles|laborables))",
             _days_times(1),
         ),
         (
-            r"\b(?:en\s+un\s+plazo\s+(?:máximo\s+)?de|en|dentro\s+de)\s+"
-            r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+a\s+)(?P<m>{NUM}))?\s+semanas?\b"
+            _ES_SPAN + r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+a\s+)(?P<m>{NUM}))?\s+semanas?\b"
             r"|\ben\s+las\s+próximas\s+(?P<n2>{NUM})\s+semanas\b",
             _days_times(7),
         ),
         (
-            r"\b(?:a\s+|antes\s+de\s+|para\s+)?(?:finales|fin(?:al)?)\s+de(?:l)?\s+(?:este\s+)?mes\b"
+            r"\b(?:a\s+|antes\s+de\s+|para\s+)?(?:finales|fines|fin(?:al)?)\s+de(?:l)?\s+(?:este\s+)?mes\b"
             r"(?!\s+(?:que\s+viene|próximo))",
             _end_of_month_after(0),
         ),
@@ -819,6 +1071,16 @@ SPANISH = _language(
             _month_part(None),
         ),
         (
+            r"\b(?:a\s+|antes\s+de\s+|para\s+)?(?:finales|fines|fin(?:al)?)\s+de(?:l)?\s+"
+            r"(?:este\s+)?trimestre\b",
+            _quarter_end(0),
+        ),
+        (
+            r"\b(?:a\s+|antes\s+de\s+|para\s+)?(?:finales|fines|fin(?:al)?)\s+de(?:l)?\s+(?:este\s+)?año\b",
+            _year_end,
+        ),
+        (r"\bantes\s+de\s+(?:la\s+)?Navidad(?:es)?\b", _christmas),
+        (
             r"\b(?:después|tras|a\s+la\s+vuelta)\s+de\s+(?:las\s+)?(?:fiestas|vacaciones\s+de\s+"
             r"navidad|navidades|navidad)\b|\b(?:después|tras)\s+(?:de\s+)?año\s+nuevo\b"
             r"|\btras\s+las\s+fiestas\b",
@@ -834,7 +1096,9 @@ SPANISH = _language(
     promise=r"""(?:\b(?:le|te|les)\s+daremos|\bdaremos|\brespuesta|(?<!su\ )(?<!tu\ )\bdecisión
         |\bnos\s+pondremos\s+en\s+contacto|\bnos\s+comunicaremos|\b(?:le|te|les)\s+informaremos
         |\bnoticias|\b(?:le|te|les)\s+contactaremos|\bvolveremos|\bescribiremos|\bfeedback
-        |\bnovedades|\besperamos|\btendremos|\bnuestro\s+equipo|\b\w+remos\b
+        |\bnovedades|\besperamos|\btendremos|\bnuestro\s+equipo|\b\w+remos\b|\b\w+ré\b
+        |\brecibir\w*|\btendr[áa]s?\b|\bnuestr[ao]\s+(?:idea|objetivo|intención|plan)|\bla\s+idea\s+es
+        |\bavis\w+|\bdecidir|\bfase\b|\betapa\b
         |\bpróximos\s+pasos)""",
     request=r"""(?:\bpor\s+favor|\bfirmar|\bfirme|\bfirmad[oa]|\benví[ea]|\benvíenos|\benvíanos
         |\b(?:tu|su)\s+disponibilidad|\bconfirm[ea]\b|\ble\s+rogamos|\bpodría|\bnecesitamos\s+que
