@@ -4,7 +4,10 @@
     .venv/bin/python bench/accuracy.py --split tune --verbose
 
 Parses each thread folder's .eml files, groups them (one thread per folder is expected; a
-mismatch counts as an error), runs detect + thread_facts and compares with the labels.
+mismatch counts as an error), runs detect + thread_facts and compares with the labels. Then
+the policy (default settings, 30 days after the thread's last message) is asked for the next
+step of every thread whose labels say it ended (rejected, offer, withdrawn) or that the other
+side asked the owner something: a check-in proposed on one of those is counted and named.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ import argparse
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from tracker.config import PolicySettings
+from tracker.policy import Calendar, ThreadState, decide
 from tracker.understand.detect import Detection, detect
 from tracker.understand.facts import ThreadFacts, thread_facts
 from tracker.understand.parse import parse_message
@@ -40,6 +45,7 @@ class Result:
     detection: Detection | None
     facts: ThreadFacts | None
     grouping_error: str | None
+    proposed: str | None = None  # the policy's step kind 30 days after the last message
 
 
 @dataclass
@@ -82,7 +88,11 @@ def run_case(case: Case) -> Result:
     thread = threads[0]
     facts = thread_facts(thread, owners, case.label.get("country"))
     detection = Detection(facts.is_interview, facts.score, facts.reasons)
-    return Result(case, detection, facts, None)
+    dates = [m.date for m in thread.messages if m.date is not None]
+    now = (max(dates) if dates else datetime(2026, 12, 1, tzinfo=UTC)) + timedelta(days=30)
+    calendar = Calendar(owner_zone=UTC, country=case.label.get("country"))
+    step = decide(facts, ThreadState(), PolicySettings(), calendar, now)
+    return Result(case, detection, facts, None, step.kind)
 
 
 def detect_only(case: Case) -> bool:
@@ -106,10 +116,13 @@ def report(results: Iterable[Result], title: str, verbose: bool) -> None:
     wrong_detection: list[str] = []
     interview, thankyou, replied, outcome, due = Score(), Score(), Score(), Score(), Score()
     policy_relevant = 0
+    nudged_wrongly: list[str] = []
     for result in results:
         label, tid = result.case.label, result.case.label["id"]
         if label.get("outcome", "open") != "open" or label.get("asks_owner"):
             policy_relevant += 1
+            if result.proposed == "checkin":
+                nudged_wrongly.append(tid)
         if result.grouping_error is not None or result.facts is None:
             errors.append(f"{tid}: {result.grouping_error}")
             if label["is_interview"]:
@@ -143,7 +156,11 @@ def report(results: Iterable[Result], title: str, verbose: bool) -> None:
     print(f"  replied_after_thankyou      {replied.text()}")
     print(f"  outcome                     {outcome.text()}")
     print(f"  stated timeline due (exact) {due.text()}")
-    print(f"  labels with outcome != open or asks_owner: {policy_relevant}")
+    wrongly = f" ({' '.join(nudged_wrongly)})" if nudged_wrongly else ""
+    print(
+        f"  check-in proposed where it ended or they asked: {len(nudged_wrongly)} of "
+        f"{policy_relevant}{wrongly}"
+    )
     if errors:
         print(f"  grouping errors: {', '.join(errors)}")
     if verbose:

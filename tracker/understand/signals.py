@@ -332,6 +332,39 @@ _REJECTION = _any(
     r"\bhemos decidido no (?:continuar|avanzar|seguir)\b",
     r"\bno has? sido seleccionad[oa]\b|\bpuesto (?:ya )?ha sido cubierto\b",
     r"\blamentamos (?:comunicarte|informarte|comunicarle|informarle)\b",
+    # Wordings found beyond the first corpus (session 3): the role went to someone else.
+    r"\boffer(?:ed)? the (?:role|position|job|post) to (?:another|a different|an internal|"
+    r"the other|someone)\b",
+    r"\b(?:decided|chosen|opted|elected) to (?:go|move|proceed|continue) (?:ahead |forward )?"
+    r"with (?:another|a different|other|an internal|someone)\b",
+    r"\b(?:decided|chosen|opted) to (?:hire|appoint|select|choose|offer) (?:another|a different|"
+    r"an internal|someone else|a candidate)\b",
+    r"\b(?:gone|went|going) with (?:another|a different|an internal) "
+    r"(?:candidate|applicant|person)\b",
+    r"\b(?:another|other|a different) (?:candidate|applicant)s?\b[^.\n]{0,80}\b(?:closer|better|"
+    r"stronger|more closely)\b",
+    r"\b(?:won't|will not|not) (?:be )?(?:taking|moving) your application (?:any )?further\b",
+    r"\bnot (?:to )?(?:progress|advance)(?:ing)? your (?:application|candidacy)\b",
+    r"\b(?:sorry|regret|unfortunately)\b[^.\n]{0,160}\bon this occasion\b",
+    r"\bon this occasion\b[^.\n]{0,80}\b(?:not|unsuccessful|another|other)\b",
+    r"\b(?:have been|were|was) unsuccessful\b",
+    r"\b(?:decided|chosen) not to (?:offer|extend|make)\b",
+    r"\bno longer (?:being )?considered\b|\bnot be considered further\b",
+    r"\b(?:für|zugunsten) (?:eine[nr]?|einen) (?:andere[nr]?|interne[nr]?) "
+    r"(?:kandidat|bewerber|person)\w*\b",
+    r"\b(?:keine zusage|eine absage)\b|\bnicht (?:weiter )?(?:berücksichtigen|verfolgen)\b",
+    r"\b(?:gegen sie|nicht für sie) entschieden\b",
+    r"\bne (?:pas )?(?:pouvons |pourrons |allons )?(?:pas )?donner suite\b",
+    r"\bchoisi (?:un|une) autre (?:candidat|candidate|profil|personne)\b",
+    r"\bdécidé de ne pas (?:poursuivre|donner suite|retenir)\b",
+    r"\bréponse (?:négative|défavorable)\b",
+    r"\b(?:continuar|seguir|avanzar) con (?:otr[oa]s?|un[ao] otr[oa]) "
+    r"(?:candidat[oa]s?|perfil(?:es)?|personas?)\b",
+    r"\b(?:seleccionado|elegido|escogido) a (?:otr[oa]|un[ao] otr[oa]) "
+    r"(?:candidat[oa]|persona|perfil)\b",
+    r"\botr[oa] (?:candidat[oa]|perfil)\b[^.\n]{0,80}\b(?:más|mejor)\b",
+    r"\bno (?:seguirá|seguiremos|continuaremos|avanzaremos) (?:adelante )?con (?:tu|su) "
+    r"(?:candidatura|proceso|solicitud)\b",
 )
 _OFFER = _any(
     r"\b(?:pleased|delighted|happy|excited|thrilled|glad)\s+to (?:extend |make )?"
