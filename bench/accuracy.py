@@ -184,12 +184,15 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     cases = load_cases()
-    # Warm up the regex and holiday caches so the speed figure is the steady state.
+    # Warm up the regex and holiday caches so the speed figure is the steady state, and keep
+    # the best of three passes: the machine's other work only ever slows a pass down.
     for case in cases[:3]:
         run_case(case)
-    started = time.perf_counter()
-    results = [run_case(case) for case in cases]
-    elapsed = time.perf_counter() - started
+    elapsed = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        results = [run_case(case) for case in cases]
+        elapsed = min(elapsed, time.perf_counter() - started)
     messages = sum(len(case.raws) for case in cases)
     found = sorted({r.case.label["split"] for r in results}, key=lambda s: (s != "tune", s))
     splits = found if args.split == "all" else [args.split]
@@ -199,7 +202,7 @@ def main() -> None:
         report(results, "overall", args.verbose)
     print(
         f"speed: {messages} messages in {elapsed:.2f} s = {messages / elapsed:.0f} messages/s "
-        "(parse + thread + detect + facts, one core)"
+        "(parse + thread + detect + facts + policy, one core, best of 3 passes)"
     )
 
 

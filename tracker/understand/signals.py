@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from tracker.understand.parse import Message
+from tracker.understand.phrases import any_of
 
 Outcome = Literal["rejected", "offer", "withdrawn"]
 
@@ -20,7 +21,7 @@ _FLAGS = re.IGNORECASE | re.UNICODE
 
 def _any(*phrases: str) -> re.Pattern[str]:
     """One case-insensitive alternation of regex fragments."""
-    return re.compile("|".join(f"(?:{phrase})" for phrase in phrases), _FLAGS)
+    return any_of(*phrases, flags=_FLAGS)
 
 
 # --- automatic mail ------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from tracker.understand.phrases import compile_phrases
 from tracker.workdays import add_business_days, next_business_day
 
 
@@ -304,17 +305,17 @@ def _language(
         "MONTH": _alternatives(months),
         "NUM": r"\d{1,3}|" + _alternatives(numbers),
     }
+    flags = re.IGNORECASE | re.VERBOSE
     compiled = tuple(
-        (re.compile(pattern.format(**slots), re.IGNORECASE | re.VERBOSE), resolve)
-        for pattern, resolve in rules
+        (compile_phrases(pattern.format(**slots), flags), resolve) for pattern, resolve in rules
     )
     return _Language(
         weekdays=weekdays,
         months=months,
         numbers=numbers,
         rules=compiled,
-        promise=re.compile(promise, re.IGNORECASE | re.VERBOSE),
-        request=re.compile(request, re.IGNORECASE | re.VERBOSE),
+        promise=compile_phrases(promise, flags),
+        request=compile_phrases(request, flags),
     )
 
 
@@ -727,7 +728,7 @@ GERMAN = _language(
         |\b(?:erhalten|bekommen|hören)\s+Sie|\bgeht\s+es\s+(?:\w+\s+){0,8}weiter|\bweitergehen
         |\babschließen|\bentscheiden|\bErgebnis|\bZeitplan|\bich\s+werde|\bunser\s+Ziel
         |\bwir\s+(?:wollen|rechnen|streben)|\bRückmeldung|\bEntscheidung|\bBescheid
-        |zurückkommen|\bkommen\s+\w+\s+(?:\w+\s+)?zurück|\bvon\s+uns\b|\bhören\s+Sie|\binformieren
+        |\bzurückkommen|\bkommen\s+\w+\s+(?:\w+\s+)?zurück|\bvon\s+uns\b|\bhören\s+Sie|\binformieren
         |\bFeedback|\bAntwort|\bin\s+Verbindung|\bUpdate|\bwir\s+werden|\bwerden\s+wir
         |\bwir\s+(?:möchten|planen|hoffen|gehen\s+davon)|\bdas\s+Team|\bmitteilen|\bNachricht
         |\bnächsten\s+Schritte)""",
@@ -1147,10 +1148,16 @@ def _counts(text: str, candidate: _Candidate) -> bool:
     return any(lang.promise.search(sentence) for lang in _LANGUAGES)
 
 
-def _candidates(text: str, ctx: _Context) -> list[_Candidate]:
+def _candidates(
+    text: str, ctx: _Context, languages: tuple[_Language, ...]
+) -> list[_Candidate]:
+    """The time phrases of `languages` in `text`, longest first where they overlap."""
     found: list[_Candidate] = []
     rank = 0
     for lang in _LANGUAGES:
+        if lang not in languages:
+            rank += len(lang.rules)
+            continue
         for pattern, resolve in lang.rules:
             rank += 1
             for match in pattern.finditer(text):
@@ -1179,12 +1186,14 @@ def find_timeline(
     text: str, sent_at: datetime, country: str | None = None, subdivision: str | None = None
 ) -> StatedTimeline | None:
     """The last promise of the other side in `text`, with its due date; None when there is none."""
-    # A phrase counts only with a promise word in its clause or sentence (`_counts`); with none
-    # anywhere in the text, no phrase can, and the costly phrase tables are skipped.
-    if not any(lang.promise.search(text) for lang in _LANGUAGES):
+    # A phrase counts only with a promise word in its clause or sentence (`_counts`), and a
+    # phrase and its promise word are written in one language: only the tables of languages
+    # whose promise words the text holds are run (none at all for most mail).
+    languages = tuple(lang for lang in _LANGUAGES if lang.promise.search(text))
+    if not languages:
         return None
     ctx = _Context(sent=sent_at.date(), country=country, subdivision=subdivision)
-    promises = [c for c in _candidates(text, ctx) if _counts(text, c)]
+    promises = [c for c in _candidates(text, ctx, languages) if _counts(text, c)]
     if not promises:
         return None
     chosen = promises[-1]
