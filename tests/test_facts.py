@@ -89,3 +89,24 @@ def test_no_thank_you_means_no_reply_after_it_and_outcome_is_last() -> None:
     assert facts.replied_after_thankyou is False
     assert facts.outcome == "rejected"
     assert [c.email for c in facts.contacts] == ["dana@northwind.example"]
+
+
+def test_a_call_arranged_with_an_offer_is_not_the_interview() -> None:
+    facts = thread_facts(
+        thread(
+            msg(
+                "Your interview for the Data Engineer role is confirmed: see you Tuesday at 2pm.",
+                subject="Interview",
+            ),
+            msg("Thank you for the interview today, I enjoyed it.", sender=OWNER, day=1.5),
+            msg(
+                "Great news: we'd like to make you an offer! I'll call you on Monday at 10am "
+                "to walk through the offer details.",
+                day=4,
+            ),
+        ),
+        OWNERS,
+        "US",
+    )
+    assert facts.interview_at == datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
+    assert facts.outcome == "offer"

@@ -194,6 +194,15 @@ AUTOMATIC_CASES = [
         "Tu candidatura",
         False,
     ),
+    (
+        "en-ats-message-receipt",
+        "Hi Alex,\n\nThank you for your message. It has been delivered to the hiring team for "
+        "Data Platform Engineer.\n\nThis is an automated notification. Please do not reply.",
+        NOREPLY,
+        "",
+        "Re: Interview",
+        True,
+    ),
 ]
 
 
@@ -438,6 +447,12 @@ THANKS_CASES = [
     ("fr-entretien", "Je vous remercie pour l'entretien d'hier.", True),
     ("es-thanks", "Gracias por la entrevista de ayer.", True),
     ("es-recibirme", "Muchas gracias por recibirme ayer.", True),
+    ("en-this-morning", "Thank you for this morning, and please pass my thanks to Graham.", True),
+    ("en-debrief", "Thank you for yesterday's debrief; Jess's suggestion was spot on.", True),
+    ("de-heute", "Herzlichen Dank für heute, ich habe viel über das Team erfahren.", True),
+    ("fr-ce-matin", "Merci pour ce matin, j'ai beaucoup apprécié.", True),
+    ("es-hoy", "¡Muchas gracias por lo de hoy!", True),
+    ("en-today-confirm", "Thanks! Today at 3pm works for me.", False),
     ("en-scheduling", "Thanks, Tuesday works for me for the call.", False),
     (
         "en-accepted",

@@ -376,7 +376,8 @@ def _from_text(
             if automatic[message.message_id]:
                 continue
             moments = times_in_text(message.new_text, message.date, country)
-            if moments:
+            # After an offer or a rejection a call is about the decision, not an interview.
+            if moments and not (direction == "incoming" and outcome_of(message) is not None):
                 return _Interview(moments[0], None, message.message_id, 0)
     return None
 

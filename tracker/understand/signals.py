@@ -74,6 +74,9 @@ _ACKNOWLEDGEMENT = _any(
     r"\bvotre candidature a (?:bien )?été (?:reçue|enregistrée)\b",
     r"\bhemos recibido (?:tu|su) (?:candidatura|solicitud)\b",
     r"\b(?:tu|su) (?:candidatura|solicitud) (?:ha sido|se ha) (?:recibida|registrada|registrado)\b",
+    # An applicant-tracking system's receipt for the owner's own message.
+    r"\b(?:your (?:message|e-?mail)|it) has been (?:delivered|forwarded|passed on|sent) to the "
+    r"(?:hiring|recruiting|recruitment) team\b",
 )
 # Thanks for applying alone: an acknowledgement only when nothing is arranged or decided.
 _WEAK_ACKNOWLEDGEMENT = _any(
@@ -140,19 +143,20 @@ def automatic_reasons(message: Message) -> tuple[str, ...]:
         return header_reasons
     if _OUT_OF_OFFICE.search(text):
         return ("out-of-office notice", *header_reasons, *subject_reasons)
-    if _speaks(text):
-        return ()
+    reasons: tuple[str, ...] = ()
     if _ACKNOWLEDGEMENT.search(text) or (
         _WEAK_ACKNOWLEDGEMENT.search(text) and not _MEETING.search(text)
     ):
-        return ("application acknowledgement", *header_reasons)
-    if header_reasons:
-        return (*header_reasons, *subject_reasons)
-    if subject_reasons and not text.strip():
-        return subject_reasons
-    if subject_reasons and _OUT_OF_OFFICE.search(subject):
-        return subject_reasons
-    return ()
+        reasons = ("application acknowledgement", *header_reasons)
+    elif header_reasons:
+        reasons = (*header_reasons, *subject_reasons)
+    elif subject_reasons and (not text.strip() or _OUT_OF_OFFICE.search(subject)):
+        reasons = subject_reasons
+    # Asked last, as it is the costliest question and matters only for mail that looks
+    # automatic: most human mail is known to be human without it.
+    if reasons and _speaks(text):
+        return ()
+    return reasons
 
 
 def _speaks(text: str) -> bool:
@@ -489,12 +493,15 @@ _CONVERSATION = _any(
     r"\binterview\w*\b|\bconversation\b|\bchat\b|(?<!-)\bcall\b|\bdiscussion\b|\bmeeting\b|"
     r"\bpanel\b|\bonsite\b|\bon-site\b|\bscreen\b|\bspeak(?:ing)? with me\b|\btalk(?:ing)?\b|"
     r"\byour time\b|\bthe time\b|\bhosting me\b|\bmeeting (?:me|with me)\b|\benjoyed\b|"
-    r"\bround\b|\bsession\b|\bhaving me\b|\bwalking me through\b|\bmeeting the team\b",
-    r"\bgespräch\w*\b|\btelefonat\w*\b|\baustausch\b|\binterview\b|\bihre zeit\b|\bkennenlernen\b",
+    r"\bround\b|\bsession\b|\bhaving me\b|\bwalking me through\b|\bmeeting the team\b|"
+    r"\bdebrief\b|\bfor (?:this|yesterday) (?:morning|afternoon|evening)\b|"
+    r"\bfor (?:today|yesterday)\b|\byesterday's\b|\btoday's\b",
+    r"\bgespräch\w*\b|\btelefonat\w*\b|\baustausch\b|\binterview\b|\bihre zeit\b|\bkennenlernen\b|"
+    r"\bfür (?:heute|gestern)\b|\bheutige\w*\b|\bgestrige\w*\b",
     r"\béchange\w*\b|\bentretien\w*\b|\bentrevue\b|\bvotre temps\b|\bconversation\b|\brencontre\b|"
-    r"\bvotre accueil\b|\bvisite\b",
+    r"\bvotre accueil\b|\bvisite\b|\bpour (?:ce matin|cet après-midi|aujourd'hui|hier)\b",
     r"\bentrevista\b|\bconversación\b|\bcharla\b|\b(?:tu|su) tiempo\b|\breunión\b|\bllamada\b|"
-    r"\brecibirme\b|\bconocer al equipo\b",
+    r"\brecibirme\b|\bconocer al equipo\b|\bpor (?:lo de )?(?:hoy|ayer|esta mañana|esta tarde)\b",
 )
 # Replies that only arrange a meeting: "thanks, Tuesday works", "confirmed for 2pm".
 _SCHEDULING_REPLY = _any(
