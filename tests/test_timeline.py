@@ -348,6 +348,16 @@ CASES: list[tuple[str, str, str | None, str, str | None]] = [
     ("Le escribiremos antes del 15/12.", "2026-11-20", "ES", "antes del 15/12", "2026-12-15"),
     ("Tendrás noticias nuestras a fines de la semana próxima.", "2026-11-03", "AR",
      "a fines de la semana próxima", "2026-11-13"),
+    ("We will get back to you within 48 hours.", "2026-11-02", "US", "within 48 hours",
+     "2026-11-04"),
+    ("I'll let you know by end of day.", "2026-11-02", "US", "by end of day", "2026-11-02"),
+    ("We will confirm by tomorrow.", "2026-11-02", "US", "by tomorrow", "2026-11-03"),
+    ("Wir melden uns innerhalb von 24 Stunden.", "2026-11-02", "DE",
+     "innerhalb von 24 Stunden", "2026-11-03"),
+    ("Nous reviendrons vers vous sous 48 heures.", "2026-11-02", "FR", "sous 48 heures",
+     "2026-11-04"),
+    ("Te daremos una respuesta en las próximas 72 horas.", "2026-11-02", "ES",
+     "en las próximas 72 horas", "2026-11-05"),
 ]
 # fmt: on
 

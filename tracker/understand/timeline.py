@@ -30,6 +30,8 @@ Decisions the rule book leaves open, taken here:
   December 31; "mid-month" the next 15th.
 - "a week or two" and "a couple of weeks" are their upper bound, 14 days; "sous huitaine"
   is +8 days (like "within 8 days") and "sous quinzaine" +14 (like "quinze jours").
+- "within 48 hours" is the day the last hour falls on (whole days: +2); "by tomorrow" +1; "by
+  end of day" the message's own day.
 - A phrase in a clause naming a time of day ("I'll call you on Monday at 10am") or an
   absence ("I'm out until Friday") is an appointment, not a promise.
 """
@@ -179,6 +181,12 @@ def _days_times(factor: int) -> _Resolve:
         return None if n is None else ctx.sent + timedelta(days=n * factor)
 
     return resolve
+
+
+def _hours(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+    """"within 48 hours": the day the last of those hours falls on, counted in whole days."""
+    n = _upper(match, lang)
+    return None if n is None else ctx.sent + timedelta(days=-(-n // 24))
 
 
 def _plus(days: int) -> _Resolve:
@@ -470,6 +478,9 @@ ENGLISH = _language(
             _days_times(7),
         ),
         (r"\b(?:with)?in\s+the\s+next\s+week\b", _plus(7)),
+        (_EN_SPAN + r"(?P<n>{NUM})" + _EN_RANGE + r"\s+hours?\b", _hours),
+        (r"\bby\s+tomorrow\b", _plus(1)),
+        (r"\bby\s+(?:the\s+)?end\s+of\s+(?:the\s+)?day\b|\bby\s+EOD\b|\blater\s+today\b", _plus(0)),
         (r"\b(?:with)?in\s+(?:a|one|the\s+next)\s+fortnight\b", _plus(14)),
         (
             r"\b(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+(?:the|this)\s+month\b"
@@ -690,6 +701,12 @@ GERMAN = _language(
         ),
         (r"\binnerhalb\s+der\s+(?:nächsten|kommenden)\s+Woche\b", _plus(7)),
         (
+            _DE_SPAN
+            + r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+bis\s+)(?P<m>{NUM}))?\s+Stunden\b",
+            _hours,
+        ),
+        (r"\bbis\s+morgen\b", _plus(1)),
+        (
             r"\b(?:bis\s+)?(?:zum\s+)?(?:Ende\s+(?:des|dieses)\s+Quartals|Quartalsende)\b",
             _quarter_end(0),
         ),
@@ -854,6 +871,8 @@ FRENCH = _language(
             _plus(14),
         ),
         (r"\bsous\s+huitaine\b", _plus(8)),
+        (_FR_SPAN + r"(?P<n>{NUM})\s+(?:prochaines\s+)?heures\b", _hours),
+        (r"\bd['’]ici\s+demain\b", _plus(1)),
         (
             _FR_SPAN + r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+à\s+)(?P<m>{NUM}))?\s+"
             r"(?:prochains\s+)?jours\b(?!\s+(?:ouvrés|ouvrables))",
@@ -1042,6 +1061,12 @@ SPANISH = _language(
             _business_days,
         ),
         (r"\b(?:en\s+un\s+plazo\s+de|en|dentro\s+de)\s+quince\s+días\b", _plus(14)),
+        (
+            r"\b(?:en\s+las\s+próximas|en\s+un\s+plazo\s+(?:máximo\s+)?de|en|dentro\s+de"
+            r"(?:\s+las\s+próximas)?)\s+(?P<n>{NUM})\s+horas\b",
+            _hours,
+        ),
+        (r"\bantes\s+de\s+mañana\b|\bpara\s+mañana\b", _plus(1)),
         (
             _ES_SPAN + r"(?P<n>{NUM})(?:(?:" + _DASH + r"|\s+a\s+)(?P<m>{NUM}))?\s+días\b"
             r"(?!\s+(?:hábiles|laborables))",
