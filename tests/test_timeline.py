@@ -358,6 +358,20 @@ CASES: list[tuple[str, str, str | None, str, str | None]] = [
      "2026-11-04"),
     ("Te daremos una respuesta en las próximas 72 horas.", "2026-11-02", "ES",
      "en las próximas 72 horas", "2026-11-05"),
+    ("You can expect a decision by the first week of December.", "2026-11-18", "US",
+     "by the first week of December", "2026-12-07"),
+    ("We will get back to you by the end of this coming week.", "2026-11-18", "US",
+     "by the end of this coming week", "2026-11-20"),
+    ("Sie hören bis übernächste Woche von uns.", "2026-11-18", "DE", "bis übernächste Woche",
+     "2026-12-04"),
+    ("Te contestaremos antes del próximo viernes.", "2026-11-18", "ES",
+     "antes del próximo viernes", "2026-11-20"),
+    ("On revient vers toi d'ici la fin de la semaine.", "2026-11-18", "FR",
+     "d'ici la fin de la semaine", "2026-11-20"),
+    ("Je te redis ça la semaine prochaine.", "2026-11-18", "FR", "la semaine prochaine",
+     "2026-11-27"),
+    ("Te confirmo algo la semana que viene.", "2026-11-18", "ES", "la semana que viene",
+     "2026-11-27"),
 ]
 # fmt: on
 

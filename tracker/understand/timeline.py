@@ -27,7 +27,8 @@ Decisions the rule book leaves open, taken here:
   that weekday of the following week.
 - "by Christmas" / "by Thanksgiving" is that day; "before Christmas" the day before it.
 - "the end of the quarter" is the last day of the calendar quarter; "the end of the year"
-  December 31; "mid-month" the next 15th.
+  December 31; "mid-month" the next 15th; "the first week of December" the 7th; "the week
+  after next" / "übernächste Woche" its Friday.
 - "a week or two" and "a couple of weeks" are their upper bound, 14 days; "sous huitaine"
   is +8 days (like "within 8 days") and "sous quinzaine" +14 (like "quinze jours").
 - "within 48 hours" is the day the last hour falls on (whole days: +2); "by tomorrow" +1; "by
@@ -445,7 +446,7 @@ ENGLISH = _language(
             _weekday,
         ),
         (
-            r"\b(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+(?:this|the)\s+week\b"
+            r"\b(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+(?:this|the)\s+(?:coming\s+)?week\b"
             r"|\blater\s+this\s+week\b|\b(?:by|before)\s+the\s+weekend\b|\bby\s+EOW\b"
             r"|\b(?:sometime\s+)?this\s+week\b",
             _this_week,
@@ -517,6 +518,11 @@ ENGLISH = _language(
         (
             r"\b(?:by\s+|in\s+)?(?:early|the\s+(?:beginning|start)\s+of)\s+(?P<month>{MONTH})\b",
             _month_part(5),
+        ),
+        (
+            r"\b(?:by|in|during|before\s+the\s+end\s+of)\s+the\s+first\s+week\s+of\s+"
+            r"(?P<month>{MONTH})\b",
+            _month_part(7),
         ),
         (
             r"\b(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+(?P<month>{MONTH})\b|\b(?:in\s+)?late\s+"
@@ -682,6 +688,10 @@ GERMAN = _language(
         (
             r"\b(?:bis\s+)?Mitte\s+(?:der\s+)?(?:nächste[nr]?|kommende[nr]?)\s+Woche\b",
             _next_week_on(2),
+        ),
+        (
+            r"\b(?:bis\s+)?(?:(?:zum\s+)?Ende\s+)?(?:der\s+)?übernächste[nr]?\s+Woche\b",
+            _next_week_on(11),
         ),
         (
             _DE_SPAN
@@ -932,7 +942,8 @@ FRENCH = _language(
             _vague,
         ),
     ],
-    promise=r"""(?:\breviendr\w+|\brev(?:enir|iens|enons|enez)\s+vers|(?<!votre\ )\bretour\b
+    promise=r"""(?:\breviendr\w+|\brev(?:enir|iens|ient|enons|enez)\s+vers
+        |\btiens?\s+au\s+courant|\b(?:je|on)\s+(?:te|vous)\s+(?:re)?dis\b|(?<!votre\ )\bretour\b
         |(?<!votre\ )\bdécision|\bréponse|\bnouvelles|\btiendr\w+\s+au\s+courant
         |\b(?:re)?contacter|\bfeedback|\bfaire\s+savoir
         |\bnous\s+(?:allons|pensons|espérons|comptons|prévoyons|devrions)
@@ -1025,7 +1036,7 @@ SPANISH = _language(
         ),
         (
             r"\b(?:antes\s+del|para\s+el|hasta\s+el|el\s+próximo|" + _ES_LATEST + r"|el)\s+"
-            r"(?P<wd>{WD})(?:\s+(?:próximo|que\s+viene))?\b",
+            r"(?:próximo\s+)?(?P<wd>{WD})(?:\s+(?:próximo|que\s+viene))?\b",
             _weekday,
         ),
         (
@@ -1125,6 +1136,7 @@ SPANISH = _language(
         |\bnovedades|\besperamos|\btendremos|\bnuestro\s+equipo|\b\w+remos\b|\b\w+ré\b
         |\brecibir\w*|\btendr[áa]s?\b|\bnuestr[ao]\s+(?:idea|objetivo|intención|plan)|\bla\s+idea\s+es
         |\bavis\w+|\bdecidir|\bfase\b|\betapa\b
+        |\b(?:te|le|les|os)\s+(?:confirmo|aviso|escribo|cuento|digo|contesto|respondo)\b
         |\bpróximos\s+pasos)""",
     request=r"""(?:\bpor\s+favor|\bfirmar|\bfirme|\bfirmad[oa]|\benví[ea]|\benvíenos|\benvíanos
         |\b(?:tu|su)\s+disponibilidad|\bconfirm[ea]\b|\ble\s+rogamos|\bpodría|\bnecesitamos\s+que
