@@ -24,10 +24,10 @@ import yaml
 
 from tracker.config import PolicySettings
 from tracker.policy import Calendar, ThreadState, decide
-from tracker.understand.detect import Detection, detect
+from tracker.understand.detect import Detection
 from tracker.understand.facts import ThreadFacts, thread_facts
 from tracker.understand.parse import parse_message
-from tracker.understand.threads import group_threads
+from tracker.understand.threads import Thread, group_threads
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus"
 
@@ -46,6 +46,7 @@ class Result:
     facts: ThreadFacts | None
     grouping_error: str | None
     proposed: str | None = None  # the policy's step kind 30 days after the last message
+    mail_threads: int = 1  # the mail threads the folder's messages form
 
 
 @dataclass
@@ -78,28 +79,41 @@ def load_cases(corpus: Path = CORPUS) -> list[Case]:
     return cases
 
 
+def _evaluated(case: Case, found: list[tuple[Thread, ThreadFacts]]) -> tuple[Thread, ThreadFacts]:
+    """The mail thread of a folder that its labels speak of.
+
+    A folder is one hiring process; its mail may form several threads, as a mailbox shows
+    them (an invitation sent under a subject of its own). The labels then speak of the thread
+    that holds the thank-you or the promise; for a negative, any thread taken for an interview
+    is a false positive.
+    """
+    label = case.label
+    if not label["is_interview"]:
+        return next(((t, f) for t, f in found if f.is_interview), found[0])
+    promise = label.get("stated_timeline") or {}
+    keys = [label.get("thankyou_message_id"), promise.get("message_id")]
+    for key in keys:
+        for thread, facts in found:
+            if key is not None and key in thread.message_ids:
+                return thread, facts
+    return max(found, key=lambda pair: (pair[1].is_interview, len(pair[0].messages)))
+
+
 def run_case(case: Case) -> Result:
-    """The whole pipeline on one labelled thread."""
+    """The whole pipeline on one labelled folder."""
     owners = frozenset(a.lower() for a in case.label["owner"])
     messages = [parse_message(raw, owners) for raw in case.raws]
     threads = group_threads(messages, owners)
-    if len(threads) != 1:
-        return Result(case, None, None, f"{len(threads)} threads")
-    thread = threads[0]
-    facts = thread_facts(thread, owners, case.label.get("country"))
+    if not threads:
+        return Result(case, None, None, "no thread")
+    found = [(t, thread_facts(t, owners, case.label.get("country"))) for t in threads]
+    thread, facts = _evaluated(case, found)
     detection = Detection(facts.is_interview, facts.score, facts.reasons)
     dates = [m.date for m in thread.messages if m.date is not None]
     now = (max(dates) if dates else datetime(2026, 12, 1, tzinfo=UTC)) + timedelta(days=30)
     calendar = Calendar(owner_zone=UTC, country=case.label.get("country"))
     step = decide(facts, ThreadState(), PolicySettings(), calendar, now)
-    return Result(case, detection, facts, None, step.kind)
-
-
-def detect_only(case: Case) -> bool:
-    """Detection alone (for the regression test): is it an interview thread?"""
-    owners = frozenset(a.lower() for a in case.label["owner"])
-    threads = group_threads([parse_message(raw, owners) for raw in case.raws], owners)
-    return len(threads) == 1 and detect(threads[0], owners).is_interview
+    return Result(case, detection, facts, None, step.kind, len(threads))
 
 
 def _same_moment(found: datetime | None, expected: str | None) -> bool:
@@ -163,6 +177,9 @@ def report(results: Iterable[Result], title: str, verbose: bool) -> None:
     )
     if errors:
         print(f"  grouping errors: {', '.join(errors)}")
+    split = [f"{r.case.label['id']} ({r.mail_threads})" for r in results if r.mail_threads > 1]
+    if split:
+        print(f"  folders forming several mail threads: {', '.join(split)}")
     if verbose:
         for line in wrong_detection:
             print(f"    {line}")

@@ -6,6 +6,7 @@ import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -377,6 +378,54 @@ CASES: list[tuple[str, Thread, bool]] = [
         False,
     ),
     (
+        "the recruiter's own debrief does not make the owner the hiring side",
+        thread(
+            msg(
+                "Great news: Kowhai Energy would love to meet you for the Analytics Engineer "
+                "role. Would Thursday at 2pm work?",
+                subject="Kowhai Energy - Analytics Engineer interview",
+            ),
+            msg("Thursday at 2pm works well, thanks.", sender=OWNER, day=0.1),
+            msg(
+                "Thanks for setting today up, it was a great conversation with Grant.",
+                sender=OWNER,
+                day=6,
+            ),
+            msg("Just had a debrief with Grant and it's really positive!", day=6.5),
+        ),
+        True,
+    ),
+    (
+        "an informal German invitation with the role in the subject",
+        thread(
+            msg(
+                "Hallo Jonas,\n\nTobias, unser Head of Product, würde dich gern kennenlernen. "
+                "Passt dir Mittwoch, der 4.11., um 15 Uhr?",
+                subject="Kranich Mobility – Gespräch Produktmanager Daten",
+            ),
+            msg("Mittwoch, 4.11., 15 Uhr passt mir gut.", sender=OWNER, day=0.1),
+        ),
+        True,
+    ),
+    (
+        "a Spanish user-research study with an invite",
+        thread(
+            msg(
+                "Hola Alex, gracias por apuntarte a nuestras entrevistas con usuarios. Te "
+                "enviamos la invitación; recibirás una tarjeta regalo de 30 €.",
+                subject="Entrevista con usuarios – Pagos compartidos",
+                calendar=(
+                    invite(
+                        "Entrevista con usuarios – Pagos compartidos",
+                        "lucia@paguitos.example",
+                        (OWNER,),
+                    ),
+                ),
+            ),
+        ),
+        False,
+    ),
+    (
         "vendor thank you for your time",
         thread(
             msg(
@@ -418,21 +467,42 @@ def test_owner_thank_you_replaced_by_interviewer_text_is_negative() -> None:
     assert not detect(thread(hiring_manager), OWNERS).is_interview
 
 
-# The regression guard on the labelled corpus: the TUNE split only (heldout stays unseen).
-# Measured when written: precision 1.000, recall 1.000 (45 positives, 66 negatives).
-def test_corpus_tune_split_precision_and_recall() -> None:
+# The regression guard on the labelled corpus: the splits already tuned on (tune, and the held
+# out ones looked at in earlier sessions). heldout4 stays unseen until it is measured.
+TUNED_SPLITS = ("tune", "heldout", "heldout2", "heldout3")
+
+
+def _corpus_results() -> list[Any]:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
     try:
         import accuracy  # noqa: PLC0415 (bench/ is not a package)
     finally:
         sys.path.pop(0)
-    cases = [c for c in accuracy.load_cases() if c.label["split"] == "tune"]
+    return [accuracy.run_case(c) for c in accuracy.load_cases() if c.label["split"] in TUNED_SPLITS]
+
+
+def test_corpus_tuned_splits_detection_timelines_and_no_nudge_after_the_end() -> None:
+    results = _corpus_results()
+    assert len(results) >= 230
     tp = fp = fn = 0
-    for case in cases:
-        found = accuracy.detect_only(case)
-        expected = bool(case.label["is_interview"])
+    dated = due_right = 0
+    nudged_after_end: list[str] = []
+    for result in results:
+        label = result.case.label
+        found = result.detection is not None and result.detection.is_interview
+        expected = bool(label["is_interview"])
         tp += found and expected
         fp += found and not expected
         fn += expected and not found
-    assert tp / (tp + fp) >= 1.0
-    assert tp / (tp + fn) >= 1.0
+        stated = label.get("stated_timeline")
+        if expected and stated and stated.get("due"):
+            dated += 1
+            timeline = result.facts.stated_timeline if result.facts else None
+            due = timeline.due.isoformat() if timeline and timeline.due else None
+            due_right += due == stated["due"]
+        ended = label.get("outcome", "open") != "open" or label.get("asks_owner")
+        if ended and result.proposed == "checkin":
+            nudged_after_end.append(label["id"])
+    assert (fp, fn) == (0, 0)
+    assert due_right / dated >= 0.98
+    assert nudged_after_end == []

@@ -339,6 +339,21 @@ OUTCOME_CASES = [
         "rejected",
     ),
     (
+        "de-for-a-candidate",
+        "Nach sorgfältiger Abwägung haben wir uns für eine Kandidatin entschieden, deren "
+        "Erfahrung noch besser passt.",
+        False,
+        "rejected",
+    ),
+    ("fr-retenu", "Nous avons finalement retenu une candidate au profil plus senior.", False,
+     "rejected"),
+    ("es-seleccionado", "Hemos seleccionado a una persona con más experiencia.", False,
+     "rejected"),
+    ("en-want-to-offer", "Kowhai want to offer you the Analytics Engineer role!", False,
+     "offer"),
+    ("de-an-bord", "Wir würden dich sehr gern als Produktmanager an Bord holen!", False,
+     "offer"),
+    (
         "en-other-candidates-still",
         "We're also meeting another candidate next week who is a little more senior.",
         False,

@@ -372,6 +372,18 @@ CASES: list[tuple[str, str, str | None, str, str | None]] = [
      "2026-11-27"),
     ("Te confirmo algo la semana que viene.", "2026-11-18", "ES", "la semana que viene",
      "2026-11-27"),
+    ("We shall revert to you latest by Mon, 30 Nov with the outcome.", "2026-11-25", "IN",
+     "latest by Mon, 30 Nov", "2026-11-30"),
+    ("Te daremos respuesta en un máximo de cinco días hábiles.", "2026-11-13", "CO",
+     "en un máximo de cinco días hábiles", "2026-11-23"),
+    ("No news yet. One of the panel has been off sick this week, so we're still one set of "
+     "feedback short.", "2026-10-13", "AU", NONE, None),
+    ("Wir brauchen länger, weil unser CEO erst am Mittwoch aus dem Urlaub zurück ist.",
+     "2026-11-06", "DE", NONE, None),
+    ("Nous reviendrons vers vous quand Julie sera de retour, elle est en congé jusqu'au "
+     "18 novembre.", "2026-11-06", "FR", NONE, None),
+    ("Te escribiremos cuando vuelva Marta, que está de vacaciones hasta el lunes.",
+     "2026-11-06", "ES", NONE, None),
 ]
 # fmt: on
 

@@ -101,7 +101,8 @@ _SCHEDULING = _any(
     r"\b(?:je|nous) vous propos\w* (?:un |une )?(?:entretien|échange|rendez-vous)",
     r"\b(?:vous|te) propos\w* (?:un |une )?(?:\w+ )?(?:entretien|entrevue)",
     r"\b(?:votre|ton|ta|l['’]) entrevue\b",
-    r"\b(?:möchten|würden) (?:wir )?sie (?:gerne |gern )?(?:persönlich |näher )?kennenlernen\b",
+    r"\b(?:möchten?|würden?) (?:wir |ich )?(?:sie|dich|euch) (?:sehr )?(?:gerne? )?"
+    r"(?:persönlich |näher )?kennenlernen\b",
     r"\bzeit für ein (?:persönliches |erstes |zweites )?(?:gespräch|telefonat|interview)",
     r"\b(?:te|le|les) propon\w* una (?:entrevista|llamada|reunión)",
     r"\b(?:möchten|würden) (?:wir )?sie (?:gerne )?(?:zu einem|zum) (?:\w+ )?"
@@ -124,6 +125,8 @@ _ROLE = _any(
     r"scientist|designer|manager|architect|consultant|specialist|ingenieur(?:in)?|entwickler(?:in)?|"
     r"ingénieur(?:e)?|développeu(?:r|se)|analista|ingeniera?|desarrollador(?:a)?)\b",
     r"\b(?:position|role|opening|stelle|poste|puesto|vacante)\b",
+    # German compounds: "Produktmanager", "Softwareentwicklerin".
+    r"\b\w+(?:manager|entwickler|ingenieur|analyst|berater|architekt)(?:in)?\b",
 )
 
 _RECRUITER = _any(
@@ -147,7 +150,8 @@ _INTERVIEWER_SIDE = _any(
     r"\binterview(?:ing)? (?:panel|loop) for\b",
     r"\bthank(?:s| you) for (?:interviewing|taking the time to interview) me\b",
     r"\bthank(?:s| you) for (?:your time )?(?:interviewing with us|coming in)\b",
-    r"\bdebrief\b",
+    r"\b(?:candidate|interview|hiring) debrief\b|\bdebrief (?:on|about|for) (?:the )?candidates?\b",
+    r"\b(?:scorecards?|feedback) (?:at|before|for) the debrief\b",
     r"\bhiring (?:targets?|plan|loads?)\b|\binterview loads?\b",
     r"\bsecond interviewer\b|\bjoin (?:me|us) as (?:an? )?(?:second )?interviewer\b",
     r"\bbewertung\b",
@@ -200,6 +204,9 @@ _MEDIA_RESEARCH = _any(
     r"\bfact[- ]check",
     r"\bbroadcast\b|\bproducer\b|\bon air\b|\bsegment\b",
     r"\buser (?:research|interview)|\bnutzerinterview|\bux[- ]?(?:forschung|research)\b",
+    r"\bentrevistas? (?:con|de|a) usuari[oa]s\b|\binvestigación (?:de|con) usuari[oa]s\b",
+    r"\bentretiens? (?:avec des )?utilisateurs?\b|\brecherche utilisateur\b|\bnutzerstudie\b",
+    r"\btarjeta (?:de )?regalo\b|\bchèque[- ]cadeau\b|\bbon d['’]achat\b",
     r"\bresearch (?:study|interview|participant)|\bstudy participa|\bconsent form\b",
     r"\bétude\b|\bentretien semi-directif\b|\bdoctorant",
     r"\bgift card\b|\bgutschein\b|\bincentive\b|\bhonorarium\b",
@@ -320,6 +327,7 @@ def _arranges(message: Message, context: bool) -> str | None:
                 or _INTERVIEW_WORDS.search(wording)
                 or message.calendar
                 or _APPLICATION.search(wording)
+                or _ROLE.search(message.subject)
             ):
                 return found.group(0)
     if not message.subject.lower().startswith(("re:", "aw:", "antw:", "r:", "réf")):

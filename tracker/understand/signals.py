@@ -357,6 +357,10 @@ _REJECTION = _any(
     r"\bno longer (?:being )?considered\b|\bnot be considered further\b",
     r"\b(?:für|zugunsten) (?:eine[nr]?|einen) (?:andere[nr]?|interne[nr]?) "
     r"(?:kandidat|bewerber|person)\w*\b",
+    r"\buns für (?:eine[nr]?|einen) (?:kandidat|bewerber)\w* entschieden\b",
+    r"\b(?:decided|chosen|opted) to (?:go|move|proceed|continue) (?:ahead |forward )?with "
+    r"(?:a|one) (?:candidate|applicant)\b",
+    r"\bretenu (?:un|une) (?:autre )?(?:candidat|candidate|profil)\b",
     r"\b(?:keine zusage|eine absage)\b|\bnicht (?:weiter )?(?:berücksichtigen|verfolgen)\b",
     r"\b(?:gegen sie|nicht für sie) entschieden\b",
     r"\bne (?:pas )?(?:pouvons |pourrons |allons )?(?:pas )?donner suite\b",
@@ -365,7 +369,7 @@ _REJECTION = _any(
     r"\bréponse (?:négative|défavorable)\b",
     r"\b(?:continuar|seguir|avanzar) con (?:otr[oa]s?|un[ao] otr[oa]) "
     r"(?:candidat[oa]s?|perfil(?:es)?|personas?)\b",
-    r"\b(?:seleccionado|elegido|escogido) a (?:otr[oa]|un[ao] otr[oa]) "
+    r"\b(?:seleccionado|elegido|escogido) a (?:un[ao] )?(?:otr[oa] )?"
     r"(?:candidat[oa]|persona|perfil)\b",
     r"\botr[oa] (?:candidat[oa]|perfil)\b[^.\n]{0,80}\b(?:más|mejor)\b",
     r"\bno (?:seguirá|seguiremos|continuaremos|avanzaremos) (?:adelante )?con (?:tu|su) "
@@ -374,7 +378,8 @@ _REJECTION = _any(
 _OFFER = _any(
     r"\b(?:pleased|delighted|happy|excited|thrilled|glad)\s+to (?:extend |make )?"
     r"(?:(?:you )?an? )?(?:formal |verbal |written )?offer\b",
-    r"\b(?:like|love|pleased|happy|delighted) to offer you\b",
+    r"\b(?:like|love|pleased|happy|delighted|want|wants|going) to offer you\b",
+    r"\ban bord (?:holen|begrüßen)\b|\bim team begrüßen\b",
     r"\boffer you the (?:position|role|job)\b|\boffer details\b|\bdiscuss (?:the|an) offer\b",
     r"\b(?:love|like|happy) to have you (?:join|on board|aboard)\b",
     r"\bextend(?:ing)? (?:you )?an? (?:formal |verbal |written )?offer\b",

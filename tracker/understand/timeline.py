@@ -356,6 +356,14 @@ ENGLISH = _language(
         "friday": 4,
         "saturday": 5,
         "sunday": 6,
+        "mon": 0,
+        "tue": 1,
+        "tues": 1,
+        "wed": 2,
+        "thu": 3,
+        "thur": 3,
+        "thurs": 3,
+        "fri": 4,
     },
     months={
         "january": 1,
@@ -573,6 +581,8 @@ ENGLISH = _language(
         |calendar\s+invit\w*|(?:talk|speak|see\s+you)\s+soon|see\s+you|join\s+us
         |(?:talk|speak|chat)\s+(?:to\s+you\s+|with\s+you\s+)?(?:on|then|next|this)
         |(?:we|I)(?:['’]re|\s+are|['’]m|\s+am)\s+(?:out|away|off)|out\s+of\s+(?:the\s+)?office
+        |off\s+sick|out\s+sick|on\s+(?:annual\s+|parental\s+|sick\s+)?(?:leave|holiday|vacation)
+        |travell?ing
         |at\s+\d{1,2}(?::\d\d)?\s*(?:am|pm)|at\s+\d{1,2}:\d\d)\b""",
 )
 
@@ -762,7 +772,8 @@ GERMAN = _language(
     request=r"""\b(?:bitte|unterschreiben|unterschrieben|unterzeichne\w*|senden\s+Sie
         |schicken\s+Sie|Ihre\s+Verfügbarkeit|zurücksenden|reichen\s+Sie|teilen\s+Sie\s+uns
         |geben\s+Sie\s+uns|einreichen|bestätigen\s+Sie|Ihre\s+Entscheidung|könnten\s+Sie
-        |einladen|Einladung|zu\s+einem\s+\w*(?:interview|gespräch)|kennenlernen|bis\s+bald)\b""",
+        |einladen|Einladung|zu\s+einem\s+\w*(?:interview|gespräch)|kennenlernen|bis\s+bald
+        |Urlaub|krank|Dienstreise|nicht\s+im\s+Büro|abwesend)\b""",
 )
 
 # "sous", "dans les", "d'ici", "au cours des": the start of a span of days or weeks.
@@ -954,14 +965,16 @@ FRENCH = _language(
         |\bvos\s+disponibilités|\brenvoyer|\bretourner|\bnous\s+faire\s+(?:parvenir|un\s+retour)
         |\bnous\s+transmettre|\bnous\s+envoyer|\bvotre\s+(?:décision|réponse|retour)
         |\bconfirmer|\bmerci\s+d['’]|\bvous\s+rencontrer|\bvous\s+inviter|\bconvier
-        |\bpour\s+un\s+entretien|\bà\s+(?:très\s+)?bientôt)""",
+        |\bpour\s+un\s+entretien|\bà\s+(?:très\s+)?bientôt|\ben\s+(?:congés?|vacances|déplacement)
+        |\bmalade|\babsente?s?\b)""",
 )
 
 # "a más tardar", "como muy tarde": deadline words before a day.
 _ES_LATEST = r"a\s+más\s+tardar(?:\s+el)?|como\s+(?:muy\s+)?tarde(?:\s+el)?"
 # "dentro de los próximos", "en un plazo de": the start of a span of days or weeks.
 _ES_SPAN = (
-    r"\b(?:en\s+un\s+plazo\s+(?:máximo\s+)?de|en|dentro\s+de|en\s+los\s+próximos"
+    r"\b(?:en\s+un\s+plazo\s+(?:máximo\s+)?de|en\s+un\s+máximo\s+de|como\s+máximo\s+en|en"
+    r"|dentro\s+de|en\s+los\s+próximos"
     r"|dentro\s+de\s+los\s+próximos|durante\s+los\s+próximos|en\s+el\s+transcurso\s+de"
     r"(?:\s+los\s+próximos)?)\s+(?:(?:unos|aproximadamente)\s+)?"
 )
@@ -1141,7 +1154,8 @@ SPANISH = _language(
     request=r"""(?:\bpor\s+favor|\bfirmar|\bfirme|\bfirmad[oa]|\benví[ea]|\benvíenos|\benvíanos
         |\b(?:tu|su)\s+disponibilidad|\bconfirm[ea]\b|\ble\s+rogamos|\bpodría|\bnecesitamos\s+que
         |\b(?:tu|su)\s+(?:decisión|respuesta)|\bdevuelva|\bdevuelve|\binvitar(?:te|le)
-        |\bconvocar(?:te|le)|\bpara\s+una\s+entrevista|\bhasta\s+pronto)""",
+        |\bconvocar(?:te|le)|\bpara\s+una\s+entrevista|\bhasta\s+pronto
+        |\bde\s+(?:vacaciones|baja|viaje)|\benferm[oa])""",
 )
 
 _LANGUAGES = (ENGLISH, GERMAN, FRENCH, SPANISH)
