@@ -249,12 +249,9 @@ def _numeric(match: re.Match[str], ctx: _Context, lang: _Language) -> date | Non
     return None
 
 
-def _quarter_end(quarters_ahead: int) -> _Resolve:
-    def resolve(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
-        last_month = ((ctx.sent.month - 1) // 3 + 1) * 3
-        return _last_of_month(*_add_months(date(ctx.sent.year, last_month, 1), 3 * quarters_ahead))
-
-    return resolve
+def _quarter_end(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+    """The last day of the message's calendar quarter."""
+    return _last_of_month(ctx.sent.year, ((ctx.sent.month - 1) // 3 + 1) * 3)
 
 
 def _year_end(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
@@ -512,7 +509,7 @@ ENGLISH = _language(
         (
             r"\b(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+(?:the|this)\s+quarter\b"
             r"|\b(?:by\s+)?quarter[-\s]end\b",
-            _quarter_end(0),
+            _quarter_end,
         ),
         (
             r"\b(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+(?:the|this)\s+year\b"
@@ -728,7 +725,7 @@ GERMAN = _language(
         (r"\bbis\s+morgen\b", _plus(1)),
         (
             r"\b(?:bis\s+)?(?:zum\s+)?(?:Ende\s+(?:des|dieses)\s+Quartals|Quartalsende)\b",
-            _quarter_end(0),
+            _quarter_end,
         ),
         (
             r"\b(?:bis\s+)?(?:zum\s+)?(?:Ende\s+(?:des|dieses)\s+Jahres|Jahresende)\b",
@@ -932,7 +929,7 @@ FRENCH = _language(
         ),
         (
             r"(?:\bd['’]ici\s+(?:à\s+)?|\ben\s+|\bavant\s+)?(?:la\s+)?fin\s+(?:du|de\s+ce)\s+trimestre\b",
-            _quarter_end(0),
+            _quarter_end,
         ),
         (
             r"(?:\bd['’]ici\s+(?:à\s+)?|\ben\s+|\bavant\s+)?(?:la\s+)?fin\s+(?:de\s+l['’]année|d['’]année)\b",
@@ -1123,7 +1120,7 @@ SPANISH = _language(
         (
             r"\b(?:a\s+|antes\s+de\s+|para\s+)?(?:finales|fines|fin(?:al)?)\s+de(?:l)?\s+"
             r"(?:este\s+)?trimestre\b",
-            _quarter_end(0),
+            _quarter_end,
         ),
         (
             r"\b(?:a\s+|antes\s+de\s+|para\s+)?(?:finales|fines|fin(?:al)?)\s+de(?:l)?\s+(?:este\s+)?año\b",
