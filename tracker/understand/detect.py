@@ -109,6 +109,7 @@ _SCHEDULING = _any(
     r"(?:gespräch|interview)",
     r"\b(?:un|l')entretien (?:avec|pour le poste|final|technique)",
     r"\bvous (?:convier|inviter) à (?:un|l')",
+    r"\b(?:vous |t['’] ?)(?:convier|inviter) à (?:un|une|l['’]) ?(?:\w+ )?(?:entretien|entrevue)",
     r"\b(?:aimerions|souhaiterions|voudrions) vous rencontrer\b",
     r"\bl['’]entretien (?:se déroulera|aura lieu)\b",
     r"\bzu einem (?:persönlichen |ersten |zweiten )?gespräch (?:ein)?(?:zu)?laden\b",
@@ -173,6 +174,11 @@ _CONDITIONAL = _any(
     r"\bif\b|\bshould (?:you|your)\b|\bwenn\b|\bfalls\b|\bsollten?\b|\bsi (?:votre|vous)\b",
     r"\bsi (?:tu|su)\b",
 )
+# A preference offered beside an invitation ("or on Teams if you prefer") is no condition on it.
+_PREFERENCE = _any(
+    r"\b(?:if|si|wenn|falls) (?:you|tu|vous|sie|lo|le|ihnen|es)?\s*(?:'d |would )?"
+    r"(?:prefer|préf[eè]r|prefier|lieber)\w*",
+)
 # Hiring context that makes a plain meeting ("see you Tuesday at 2pm") an interview.
 _HIRING_CONTEXT = _any(
     r"\bhiring\b|\bapplying\b|\bapplication\b|\bportfolio\b|\bresume\b|\bcv\b",
@@ -201,6 +207,7 @@ _MEDIA_RESEARCH = _any(
     r"\bpodcast|\bpódcast|\bepisode\b|\bépisode\b|\bepisodio\b",
     r"\bjournalist|\bjournaliste\b|\bperiodista\b|\breporter\b|\bnewspaper\b|\bmagazine\b",
     r"\bzeitung\b|\bredaktion\b|\bperiódico\b|\bartículo\b|\barticle\b",
+    r"\b\w*magazin\b|\bzitate\b|\brevista\b|\bcitations?\b à relire",
     r"\bfact[- ]check",
     r"\bbroadcast\b|\bproducer\b|\bon air\b|\bsegment\b",
     r"\buser (?:research|interview)|\bnutzerinterview|\bux[- ]?(?:forschung|research)\b",
@@ -219,17 +226,27 @@ _OTHER_INTERVIEW = _any(
     r"\badmission(?:s)?\b|\badmissions? interview\b",
     r"\bnaturali[sz]ation\b|\bcitizenship\b|\beinbürgerung|\bnacionalidad\b",
     r"\bjury\b|\bjuror\b|\bvoir dire\b",
-    r"\bviewing\b|\bbesichtigung|\bapartment\b|\bwohnung\b|\bletting\b",
-    r"\bpatient\b|\bclinic\b|\bphysician\b",
-    r"\bphotographer\b|\bwedding\b",
-    r"\bvolunt(?:eer|ariado)\b|\bbénévol",
-    r"\bmentee\b|\bmentoring\b",
+    r"\bletting agent\b|\blettings\b|\bwohnungsbesichtigung",
     r"\bmock interview\b|\bpractice interview\b|\bsimulacro\b|\bentrevista de prueba\b",
     r"\bmitarbeitergespräch\b|\bjahresgespräch\b|\bperformance review\b|\bself-assessment\b",
     r"\binformational interview\b",
     # A survey, not a recruiter's title: "Conseillère en acquisition de talents" recruits.
     r"\bconseill(?:er|ère) (?:d['’]orientation|clientèle|financier|bancaire)\b",
+)
+# Words of other meetings that count only in a sentence naming the meeting ("the apartment
+# viewing", "your appointment at the clinic", "a short survey interview"): alone they are
+# just as often what a job is about ("the clinic-intake redesign", "our volunteer programme").
+_OTHER_MEETING_WORDS = _any(
+    r"\bviewing\b|\bbesichtigung|\bapartment\b|\bwohnung\b",
+    r"\bpatient\b|\bclinic\b|\bphysician\b",
+    r"\bphotographer\b|\bwedding\b",
+    r"\bvolunt(?:eer|ariado)\b|\bbénévol",
+    r"\bmentee\b|\bmentoring\b",
     r"\bsatisfaction\b|\bsurvey\b|\benquête\b|\bencuesta\b",
+)
+_APPOINTMENT = _any(
+    r"\binterview|\bappointment\b|\bviewing\b|\bvisit\b",
+    r"\btermin\b|\bgespräch|\brendez-vous\b|\bentretien|\bcita\b|\bentrevista",
 )
 _NOT_HIRING = _any(
     r"\bnot (?:currently )?hiring\b|\bno (?:open )?(?:roles|openings|positions)\b",
@@ -320,7 +337,7 @@ def _arranges(message: Message, context: bool) -> str | None:
         if needs_context and not context:
             continue
         for found in pattern.finditer(text):
-            if _CONDITIONAL.search(_sentence_of(text, found)):
+            if _CONDITIONAL.search(_PREFERENCE.sub("", _sentence_of(text, found))):
                 continue
             if (
                 needs_context
@@ -334,6 +351,21 @@ def _arranges(message: Message, context: bool) -> str | None:
         in_subject = _SCHEDULING.search(message.subject)
         if in_subject is not None:
             return in_subject.group(0)
+    return None
+
+
+def _other_meeting(wording: str, incoming: bool) -> re.Match[str] | None:
+    """The words saying that `wording` arranges some other kind of interview or meeting.
+
+    The words of other meetings count only from the other side: the owner describing their
+    own work ("walking you through the clinic-intake redesign") arranges nothing.
+    """
+    found = _OTHER_INTERVIEW.search(wording)
+    if found is not None or not incoming:
+        return found
+    for word in _OTHER_MEETING_WORDS.finditer(wording):
+        if _APPOINTMENT.search(_sentence_of(wording, word)):
+            return word
     return None
 
 
@@ -393,7 +425,7 @@ def _check_messages(thread: Thread, owners: frozenset[str], tally: _Tally) -> No
         if not media and (found := _MEDIA_RESEARCH.search(wording)):
             media = True
             tally.add(-5.0, f"press, podcast or research interview ({found.group(0)!r})")
-        if not other and (found := _OTHER_INTERVIEW.search(wording)):
+        if not other and (found := _other_meeting(wording, message.direction == "incoming")):
             other = True
             tally.add(-5.0, f"not a job interview ({found.group(0)!r})")
         if not not_hiring and (found := _NOT_HIRING.search(wording)):

@@ -839,7 +839,8 @@ FRENCH = _language(
             _day_of_month,
         ),
         (
-            r"(?:\bd['’]ici\s+le|\bavant\s+le|\bjusqu['’]au|\bpour\s+le)\s+(?P<day>\d{{1,2}})\b"
+            r"(?:\bd['’]ici\s+le|\bavant\s+le|\bjusqu['’]au|\bpour\s+le|\bau\s+plus\s+tard\s+le)\s+"
+            r"(?P<day>\d{{1,2}})\b"
             r"(?!\s*(?:{MONTH}|jours?|semaines?|/))",
             _day_of_month,
         ),
@@ -951,7 +952,8 @@ FRENCH = _language(
         ),
     ],
     promise=r"""(?:\breviendr\w+|\brev(?:enir|iens|ient|enons|enez)\s+vers
-        |\btiens?\s+au\s+courant|\b(?:je|on)\s+(?:te|vous)\s+(?:re)?dis\b|(?<!votre\ )\bretour\b
+        |\btiens?\s+au\s+courant|\b(?:on|nous|je)\s+(?:te|vous)\s+revien\w*
+        |\b(?:je|on)\s+(?:te|vous)\s+(?:re)?dis\b|(?<!votre\ )\bretour\b
         |(?<!votre\ )\bdécision|\bréponse|\bnouvelles|\btiendr\w+\s+au\s+courant
         |\b(?:re)?contacter|\bfeedback|\bfaire\s+savoir
         |\bnous\s+(?:allons|pensons|espérons|comptons|prévoyons|devrions)
