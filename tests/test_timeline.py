@@ -384,6 +384,30 @@ CASES: list[tuple[str, str, str | None, str, str | None]] = [
      "18 novembre.", "2026-11-06", "FR", NONE, None),
     ("Te escribiremos cuando vuelva Marta, que está de vacaciones hasta el lunes.",
      "2026-11-06", "ES", NONE, None),
+    ("You can expect a decision from us inside of three business days.", "2026-10-09", "US",
+     "inside of three business days", "2026-10-15"),
+    ("We should be able to share a decision with you two weeks from today.", "2026-07-28",
+     "US", "two weeks from today", "2026-08-11"),
+    ("They've now said Tuesday week, which I know isn't ideal.", "2026-11-05", "GB",
+     "Tuesday week", "2026-11-17"),
+    ("P.S. Decision-wise, you'll have our answer before the month is out - promise.",
+     "2026-10-08", "GB", "before the month is out", "2026-10-31"),
+    ("We will come back to you a fortnight today at the latest.", "2026-09-15", "GB",
+     "a fortnight today", "2026-09-29"),
+    ("Mit einer Entscheidung dürfen Sie bis zum Nikolaustag rechnen.", "2026-11-26", "DE",
+     "bis zum Nikolaustag", "2026-12-06"),
+    ("Sie erhalten unseren Bescheid innert fünf Arbeitstagen.", "2026-07-29", "CH",
+     "innert fünf Arbeitstagen", "2026-08-05"),
+    ("Vous recevrez notre décision endéans les dix jours.", "2026-10-29", "BE",
+     "endéans les dix jours", "2026-11-08"),
+    ("Te damos respuesta en un plazo máximo de tres días hábiles, sin contar el lunes, que es "
+     "fiesta.", "2026-10-08", "ES", "en un plazo máximo de tres días hábiles", "2026-10-14"),
+    ("Te vamos a estar contactando dentro de los próximos cinco días hábiles.", "2026-09-15",
+     "CL", "dentro de los próximos cinco días hábiles", "2026-09-23"),
+    # A pleasantry: "soon" beside a mere "we will" is no promise.
+    ("I'm sure we'll bump into each other at a modelling forum before long.", "2026-09-22",
+     "GB", NONE, None),
+    ("¡Nos veremos pronto!", "2026-09-22", "ES", NONE, None),
 ]
 # fmt: on
 

@@ -220,6 +220,25 @@ def _month_part(day_of_month: int | None) -> _Resolve:
     return resolve
 
 
+def _weekday_week(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+    """"Tuesday week" (British): a week after the next Tuesday."""
+    found = _weekday(match, ctx, lang)
+    return None if found is None else found + timedelta(days=7)
+
+
+def _named_day(month: int, day_of_month: int) -> _Resolve:
+    """A day known by its name ("Nikolaustag", "Christmas Eve"); "before" it is the day before."""
+
+    def resolve(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+        named = date(ctx.sent.year, month, day_of_month)
+        if named < ctx.sent:
+            named = date(ctx.sent.year + 1, month, day_of_month)
+        due = named - timedelta(days=1) if _BEFORE.match(match.group(0)) else named
+        return due if due >= ctx.sent else None
+
+    return resolve
+
+
 def _next_week_weekday(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
     """"Wednesday next week", "Mittwoch nächster Woche": that day of the following week."""
     return _monday(ctx.sent) + timedelta(days=7 + lang.weekdays[match["wd"].lower()])
@@ -339,7 +358,7 @@ _EN_DAY_END = (
 )
 # "within the next", "in about", "over the coming"...: the start of a span of days or weeks.
 _EN_SPAN = (
-    r"\b(?:within|in|over|during)\s+(?:the\s+)?(?:(?:next|coming|following)\s+)?"
+    r"\b(?:within|in|inside(?:\s+of)?|over|during)\s+(?:the\s+)?(?:(?:next|coming|following)\s+)?"
     r"(?:(?:about|around|roughly|approximately|another|a\s+further|some)\s+)?"
 )
 _EN_RANGE = r"(?:(?:" + _DASH + r"|\s+to\s+|\s+or\s+)(?P<m>{NUM}))?"
@@ -453,6 +472,7 @@ ENGLISH = _language(
         (
             r"\b(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+(?:this|the)\s+(?:coming\s+)?week\b"
             r"|\blater\s+this\s+week\b|\b(?:by|before)\s+the\s+weekend\b|\bby\s+EOW\b"
+            r"|\bbefore\s+the\s+week\s+(?:is\s+out|ends|is\s+over)\b"
             r"|\b(?:sometime\s+)?this\s+week\b",
             _this_week,
         ),
@@ -484,13 +504,24 @@ ENGLISH = _language(
             _days_times(7),
         ),
         (r"\b(?:with)?in\s+the\s+next\s+week\b", _plus(7)),
+        (
+            r"\b(?P<n>{NUM})" + _EN_RANGE
+            + r"\s+(?:business|working)\s+days?\s+from\s+(?:today|now)\b",
+            _business_days,
+        ),
+        (r"\b(?P<n>{NUM})" + _EN_RANGE + r"\s+days?\s+from\s+(?:today|now)\b", _days_times(1)),
+        (r"\b(?P<n>{NUM})" + _EN_RANGE + r"\s+weeks?\s+from\s+(?:today|now)\b", _days_times(7)),
+        (r"\ba\s+week\s+(?:from\s+)?today\b", _plus(7)),
+        (r"\ba\s+fortnight\s+(?:from\s+)?today\b", _plus(14)),
+        (r"\b(?:(?:by|on|before)\s+)?(?P<wd>{WD})\s+week\b", _weekday_week),
         (_EN_SPAN + r"(?P<n>{NUM})" + _EN_RANGE + r"\s+hours?\b", _hours),
         (r"\bby\s+tomorrow\b", _plus(1)),
         (r"\bby\s+(?:the\s+)?end\s+of\s+(?:the\s+)?day\b|\bby\s+EOD\b|\blater\s+today\b", _plus(0)),
         (r"\b(?:with)?in\s+(?:a|one|the\s+next)\s+fortnight\b", _plus(14)),
         (
             r"\b(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+(?:the|this)\s+month\b"
-            r"|\b(?:by\s+)?month[-\s]end\b|\blater\s+this\s+month\b",
+            r"|\b(?:by\s+)?month[-\s]end\b|\blater\s+this\s+month\b"
+            r"|\bbefore\s+the\s+month\s+(?:is\s+out|ends|is\s+over)\b",
             _end_of_month_after(0),
         ),
         (
@@ -540,6 +571,8 @@ ENGLISH = _language(
             _christmas,
         ),
         (r"\b(?:by|before|prior\s+to|ahead\s+of)\s+Thanksgiving\b", _thanksgiving),
+        (r"\b(?:by|before|prior\s+to|ahead\s+of)\s+Christmas\s+Eve\b", _named_day(12, 24)),
+        (r"\b(?:by|before|prior\s+to|ahead\s+of)\s+New\s+Year['’]?s\s+Eve\b", _named_day(12, 31)),
         (
             r"\b(?:after|following)\s+the\s+(?:holidays|holiday\s+(?:season|break)|new\s+year"
             r"|christmas(?:\s+(?:break|holidays))?|festive\s+(?:season|period))\b"
@@ -566,7 +599,8 @@ ENGLISH = _language(
         |\s+(?:am|are|is)\s+(?:going|hoping|aiming|planning|looking)\s+to
         |['’](?:re|m|s)\s+(?:going|hoping|aiming|planning|looking)\s+to)
         |our\s+(?:team|goal|aim|plan|hope|target|intention|timeline)|the\s+plan\s+is|timeline
-        |time\s*frame|(?:hiring|recruiting)\s+(?:team|manager)
+        |time\s*frame|(?:hiring|recruiting)\s+(?:team|manager)|promised?
+        |(?:they|he|she|the\s+client)(?:['’]ve|\s+have|\s+has|['’]s)?\s+(?:now\s+)?(?:said|told\s+(?:me|us))
         |you(?:['’]ll|\s+will|\s+should)\s+(?:hear|receive|get|have|know))\b""",
     request=r"""\b(?:please|kindly|could\s+you|can\s+you|would\s+you|(?<!someone\ )sign(?:ed)?
         |return\s+the
@@ -580,13 +614,14 @@ ENGLISH = _language(
         |(?:we|I)(?:['’]re|\s+are|['’]m|\s+am)\s+(?:out|away|off)|out\s+of\s+(?:the\s+)?office
         |off\s+sick|out\s+sick|on\s+(?:annual\s+|parental\s+|sick\s+)?(?:leave|holiday|vacation)
         |travell?ing
-        |at\s+\d{1,2}(?::\d\d)?\s*(?:am|pm)|at\s+\d{1,2}:\d\d)\b""",
+        |at\s+\d{1,2}(?::\d\d)?\s*(?:am|pm)|at\s+\d{1,2}:\d\d|not\s+counting|excluding
+        |(?:is|['’]s)\s+a\s+(?:bank|public)\s+holiday)\b""",
 )
 
 # "innerhalb von", "in den kommenden", "binnen ca.": the start of a span of days or weeks.
 _DE_SPAN = (
     r"\b(?:innerhalb\s+(?:von\s+|der\s+(?:nächsten|kommenden)\s+)?"
-    r"|in\s+(?:den\s+(?:nächsten|kommenden)\s+)?|binnen\s+)"
+    r"|in\s+(?:den\s+(?:nächsten|kommenden)\s+)?|binnen\s+|innert\s+)"
     r"(?:(?:ca\.|circa|etwa|ungefähr|rund)\s+)?"
 )
 
@@ -732,6 +767,9 @@ GERMAN = _language(
             _year_end,
         ),
         (r"\b(?:bis|vor)\s+Weihnachten\b", _christmas),
+        (r"\b(?:bis|vor)\s+(?:zum\s+|dem\s+)?Nikolaus(?:tag)?\b", _named_day(12, 6)),
+        (r"\b(?:bis|vor)\s+(?:zum\s+|dem\s+)?Heiligabend\b", _named_day(12, 24)),
+        (r"\b(?:bis|vor)\s+(?:zu\s+)?Silvester\b", _named_day(12, 31)),
         (
             r"\b(?:bis\s+)?(?:zum\s+)?Ende\s+(?:des|dieses)\s+Monats\b"
             r"|\b(?:bis\s+)?(?:zum\s+)?Monatsende\b|\b(?:noch\s+)?(?:in\s+)?diese[nm]\s+Monat\b",
@@ -761,7 +799,7 @@ GERMAN = _language(
     promise=r"""(?:\bmelden?\b|\bzurückmelden|\bwerden\s+uns|\bwird\s+sich
         |\b(?:erhalten|bekommen|hören)\s+Sie|\bgeht\s+es\s+(?:\w+\s+){0,8}weiter|\bweitergehen
         |\babschließen|\bentscheiden|\bErgebnis|\bZeitplan|\bich\s+werde|\bunser\s+Ziel
-        |\bwir\s+(?:wollen|rechnen|streben)|\bRückmeldung|\bEntscheidung|\bBescheid
+        |\bwir\s+(?:wollen|streben)|\brechnen\b|\bRückmeldung|\bEntscheidung|\bBescheid
         |\bzurückkommen|\bkommen\s+\w+\s+(?:\w+\s+)?zurück|\bvon\s+uns\b|\bhören\s+Sie|\binformieren
         |\bFeedback|\bAntwort|\bin\s+Verbindung|\bUpdate|\bwir\s+werden|\bwerden\s+wir
         |\bwir\s+(?:möchten|planen|hoffen|gehen\s+davon)|\bdas\s+Team|\bmitteilen|\bNachricht
@@ -770,13 +808,15 @@ GERMAN = _language(
         |schicken\s+Sie|Ihre\s+Verfügbarkeit|zurücksenden|reichen\s+Sie|teilen\s+Sie\s+uns
         |geben\s+Sie\s+uns|einreichen|bestätigen\s+Sie|Ihre\s+Entscheidung|könnten\s+Sie
         |einladen|Einladung|zu\s+einem\s+\w*(?:interview|gespräch)|kennenlernen|bis\s+bald
-        |Urlaub|krank|Dienstreise|nicht\s+im\s+Büro|abwesend)\b""",
+        |Urlaub|krank|Dienstreise|nicht\s+im\s+Büro|abwesend|nicht\s+mitgezählt
+        |(?:ist|sind)\s+(?:ein\s+)?Feiertag)\b""",
 )
 
 # "sous", "dans les", "d'ici", "au cours des": the start of a span of days or weeks.
 _FR_SPAN = (
     r"(?:\bsous|\bdans|\bd['’]ici|\bdans\s+un\s+délai\s+(?:maximum\s+)?de|\ben"
-    r"|\bau\s+cours\s+des|\bd['’]ici\s+les)\s+(?:les\s+)?(?:(?:environ|à\s+peu\s+près)\s+)?"
+    r"|\bau\s+cours\s+des|\bd['’]ici\s+les|\bendéans)\s+(?:les\s+)?"
+    r"(?:(?:environ|à\s+peu\s+près)\s+)?"
 )
 
 FRENCH = _language(
@@ -937,6 +977,8 @@ FRENCH = _language(
             _year_end,
         ),
         (r"\b(?:avant|d['’]ici)\s+Noël\b", _christmas),
+        (r"\b(?:avant|d['’]ici)\s+la\s+Saint-Nicolas\b", _named_day(12, 6)),
+        (r"\b(?:avant|d['’]ici)\s+la\s+Toussaint\b", _named_day(11, 1)),
         (
             r"\baprès\s+Noël\b|\b(?:après|au\s+retour\s+de)s?\s+(?:les\s+|des\s+)?fêtes\b(?:\s+de\s+fin\s+d['’]année)?"
             r"|\baprès\s+les\s+vacances\s+de\s+(?:Noël|fin\s+d['’]année)\b"
@@ -965,7 +1007,7 @@ FRENCH = _language(
         |\bnous\s+transmettre|\bnous\s+envoyer|\bvotre\s+(?:décision|réponse|retour)
         |\bconfirmer|\bmerci\s+d['’]|\bvous\s+rencontrer|\bvous\s+inviter|\bconvier
         |\bpour\s+un\s+entretien|\bà\s+(?:très\s+)?bientôt|\ben\s+(?:congés?|vacances|déplacement)
-        |\bmalade|\babsente?s?\b)""",
+        |\bmalade|\babsente?s?\b|\bsans\s+compter|\b(?:est|sera)\s+(?:un\s+jour\s+)?férié)""",
 )
 
 # "a más tardar", "como muy tarde": deadline words before a day.
@@ -1129,6 +1171,7 @@ SPANISH = _language(
             _year_end,
         ),
         (r"\bantes\s+de\s+(?:la\s+)?Navidad(?:es)?\b", _christmas),
+        (r"\bantes\s+de\s+(?:la\s+)?Nochebuena\b", _named_day(12, 24)),
         (
             r"\b(?:después|tras|a\s+la\s+vuelta)\s+de\s+(?:las\s+)?(?:fiestas|vacaciones\s+de\s+"
             r"navidad|navidades|navidad)\b|\b(?:después|tras)\s+(?:de\s+)?año\s+nuevo\b"
@@ -1149,12 +1192,15 @@ SPANISH = _language(
         |\brecibir\w*|\btendr[áa]s?\b|\bnuestr[ao]\s+(?:idea|objetivo|intención|plan)|\bla\s+idea\s+es
         |\bavis\w+|\bdecidir|\bfase\b|\betapa\b
         |\b(?:te|le|les|os)\s+(?:confirmo|aviso|escribo|cuento|digo|contesto|respondo)\b
+        |\b(?:te|le|les|os)\s+(?:damos|contactamos|escribimos|avisamos|respondemos|contestamos
+        |decimos|comunicamos|informamos|confirmamos)\b|\bvamos\s+a\b
         |\bpróximos\s+pasos)""",
     request=r"""(?:\bpor\s+favor|\bfirmar|\bfirme|\bfirmad[oa]|\benví[ea]|\benvíenos|\benvíanos
         |\b(?:tu|su)\s+disponibilidad|\bconfirm[ea]\b|\ble\s+rogamos|\bpodría|\bnecesitamos\s+que
         |\b(?:tu|su)\s+(?:decisión|respuesta)|\bdevuelva|\bdevuelve|\binvitar(?:te|le)
         |\bconvocar(?:te|le)|\bpara\s+una\s+entrevista|\bhasta\s+pronto
-        |\bde\s+(?:vacaciones|baja|viaje)|\benferm[oa])""",
+        |\bde\s+(?:vacaciones|baja|viaje)|\benferm[oa]|\bsin\s+contar
+        |\b(?:que\s+)?es\s+(?:fiesta|festivo))""",
 )
 
 _LANGUAGES = (ENGLISH, GERMAN, FRENCH, SPANISH)
@@ -1187,15 +1233,38 @@ def _span(text: str, boundary: re.Pattern[str], start: int, end: int) -> str:
     return text[left:right]
 
 
+# Promise words that only say "we will": enough beside a date, not beside "soon", which
+# pleasantries use all the time ("we'll bump into each other before long", "nos veremos pronto").
+_MERE_FUTURE = re.compile(
+    r"(?:we|I|they|he|she)(?:['’]ll|\s+will|\s+should|\s+shall|\s+would|['’]d\s+\w+"
+    r"|\s+(?:hope|aim|plan|intend)|\s+(?:am|are|is)\s+\w+\s+to|['’](?:re|m|s)\s+\w+\s+to)"
+    r"|\w+remos|\w+ré|vamos\s+a|(?:nous|je)\s+(?:\w+\s+)?\w+(?:rons|rai)"
+    r"|wir\s+werden|werden\s+wir|ich\s+werde|werden\s+uns",
+    re.IGNORECASE,
+)
+
+
+def _promises_in(part: str, vague: bool) -> bool:
+    """True when `part` holds a promise word (for a vague phrase, more than a mere "we will")."""
+    for lang in _LANGUAGES:
+        position = 0
+        while (found := lang.promise.search(part, position)) is not None:
+            if not (vague and _MERE_FUTURE.fullmatch(found.group(0))):
+                return True
+            # "nous reviendrons": the verb inside a mere future may be a promise word itself.
+            position = found.start() + 1
+    return False
+
+
 def _counts(text: str, candidate: _Candidate) -> bool:
     """True when the phrase is the other side's promise, not a deadline for the reader."""
     clause = _span(text, _CLAUSE_END, candidate.start, candidate.end)
     if any(lang.request.search(clause) for lang in _LANGUAGES):
         return False
-    if any(lang.promise.search(clause) for lang in _LANGUAGES):
+    vague = candidate.due is None
+    if _promises_in(clause, vague):
         return True
-    sentence = _span(text, _SENTENCE_END, candidate.start, candidate.end)
-    return any(lang.promise.search(sentence) for lang in _LANGUAGES)
+    return _promises_in(_span(text, _SENTENCE_END, candidate.start, candidate.end), vague)
 
 
 def _candidates(
