@@ -110,3 +110,17 @@ def test_a_call_arranged_with_an_offer_is_not_the_interview() -> None:
     )
     assert facts.interview_at == datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
     assert facts.outcome == "offer"
+
+
+def test_a_time_at_the_start_of_a_line_takes_the_date_above_it() -> None:
+    sent = datetime(2026, 11, 10, 10, 0, tzinfo=timezone(timedelta(hours=11)))
+    text = "Your interview is confirmed.\n\nTuesday, 17 November 2026\n1:30 pm - 2:30 pm AEDT\n"
+    assert times_in_text(text, sent, "AU")[0] == datetime(
+        2026, 11, 17, 13, 30, tzinfo=timezone(timedelta(hours=11))
+    )
+
+
+def test_a_range_gives_its_am_pm_to_its_start() -> None:
+    sent = datetime(2026, 9, 28, 10, 0, tzinfo=EST)
+    found = times_in_text("When: Thursday, October 8, 1:00-3:00 PM ET", sent, "US")
+    assert found[0].hour == 13

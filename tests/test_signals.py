@@ -354,6 +354,13 @@ OUTCOME_CASES = [
     ("de-an-bord", "Wir würden dich sehr gern als Produktmanager an Bord holen!", False,
      "offer"),
     (
+        "en-offer-to-another-finalist",
+        "The committee ultimately decided to extend an offer to another finalist whose "
+        "background was a closer fit.",
+        False,
+        "rejected",
+    ),
+    (
         "en-other-candidates-still",
         "We're also meeting another candidate next week who is a little more senior.",
         False,

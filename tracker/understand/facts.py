@@ -263,7 +263,13 @@ def _sender_zone(sent_at: datetime, country: str | None) -> tzinfo:
     return sent_at.tzinfo or ZoneInfo("UTC")
 
 
-def _hour_minute(match: re.Match[str]) -> tuple[int, int] | None:
+# The end of a range whose start leaves am/pm to it: "1:00-3:00 PM" starts at 1 pm.
+_RANGE_MERIDIEM = re.compile(
+    r"\s*(?:-|–|—|to)\s*\d{1,2}(?::\d{2})?\s*(?P<ap>[ap])\.?\s?m\b", _FLAGS
+)
+
+
+def _hour_minute(match: re.Match[str], text: str = "") -> tuple[int, int] | None:
     if match.group("h12"):
         hour, minute = int(match.group("h12")), int(match.group("m12") or 0)
         if not 1 <= hour <= 12:
@@ -271,6 +277,9 @@ def _hour_minute(match: re.Match[str]) -> tuple[int, int] | None:
         hour = hour % 12 + (12 if match.group("ap").lower() == "p" else 0)
     elif match.group("h24"):
         hour, minute = int(match.group("h24")), int(match.group("m24"))
+        shared = _RANGE_MERIDIEM.match(text, match.end())
+        if shared is not None and 1 <= hour <= 12:
+            hour = hour % 12 + (12 if shared.group("ap").lower() == "p" else 0)
     elif match.group("huhr"):
         hour, minute = int(match.group("huhr")), 0
     elif match.group("hfr"):
@@ -323,7 +332,10 @@ def _resolve_day(window: str, sent: date) -> date | None:
 
 def _sentence(text: str, start: int, end: int) -> str:
     """The sentence around text[start:end] (a line or up to a full stop)."""
-    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    # One character past `start`, so that the end of the slice does not pass for the end of
+    # the text: a line break right before "1:30 pm" ends no sentence.
+    ends = _SENTENCE_END.finditer(text, 0, min(len(text), start + 1))
+    left = max((m.end() for m in ends if m.end() <= start), default=0)
     right_match = _SENTENCE_END.search(text, end)
     right = right_match.start() if right_match else len(text)
     return text[max(left, start - 120) : min(right, end + 60)]
@@ -338,7 +350,7 @@ def times_in_text(text: str, sent_at: datetime, country: str | None = None) -> l
     found: list[datetime] = []
     sent = sent_at.date()
     for match in _TIME.finditer(text):
-        hour_minute = _hour_minute(match)
+        hour_minute = _hour_minute(match, text)
         if hour_minute is None:
             continue
         window = _sentence(text, match.start(), match.end())

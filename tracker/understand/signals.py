@@ -340,6 +340,10 @@ _REJECTION = _any(
     # Wordings found beyond the first corpus (session 3): the role went to someone else.
     r"\boffer(?:ed)? the (?:role|position|job|post) to (?:another|a different|an internal|"
     r"the other|someone)\b",
+    r"\b(?:extend|make|made|extended)(?:ed)? (?:an|the) offer to (?:another|a different|"
+    r"an internal|the other|someone)\b",
+    r"\b(?:another|a different|the other) (?:finalist|candidate|applicant|person)\b[^.\n]{0,80}"
+    r"\b(?:closer|better|stronger)\s+(?:fit|match)\b",
     r"\b(?:decided|chosen|opted|elected) to (?:go|move|proceed|continue) (?:ahead |forward )?"
     r"with (?:another|a different|other|an internal|someone)\b",
     r"\b(?:decided|chosen|opted) to (?:hire|appoint|select|choose|offer) (?:another|a different|"
