@@ -468,8 +468,8 @@ def test_owner_thank_you_replaced_by_interviewer_text_is_negative() -> None:
 
 
 # The regression guard on the labelled corpus: the splits already tuned on (tune, and the held
-# out ones looked at in earlier sessions). heldout4 stays unseen until it is measured.
-TUNED_SPLITS = ("tune", "heldout", "heldout2", "heldout3")
+# out ones looked at since). A newer held-out split stays out until it has been measured once.
+TUNED_SPLITS = ("tune", "heldout", "heldout2", "heldout3", "heldout4")
 
 
 def _corpus_results() -> list[Any]:
@@ -483,7 +483,7 @@ def _corpus_results() -> list[Any]:
 
 def test_corpus_tuned_splits_detection_timelines_and_no_nudge_after_the_end() -> None:
     results = _corpus_results()
-    assert len(results) >= 230
+    assert len(results) >= 270
     tp = fp = fn = 0
     dated = due_right = 0
     nudged_after_end: list[str] = []
