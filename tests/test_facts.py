@@ -124,3 +124,9 @@ def test_a_range_gives_its_am_pm_to_its_start() -> None:
     sent = datetime(2026, 9, 28, 10, 0, tzinfo=EST)
     found = times_in_text("When: Thursday, October 8, 1:00-3:00 PM ET", sent, "US")
     assert found[0].hour == 13
+
+
+def test_a_dotted_twelve_hour_time() -> None:
+    sent = datetime(2026, 10, 14, 13, 0, tzinfo=timezone(timedelta(hours=13)))
+    found = times_in_text("We'd love to meet you on Wednesday 21 October at 1.30pm.", sent, "NZ")
+    assert found == [datetime(2026, 10, 21, 13, 30, tzinfo=timezone(timedelta(hours=13)))]

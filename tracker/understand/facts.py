@@ -204,7 +204,7 @@ _ZONE_NAMES = "|".join(sorted(_ZONES, key=len, reverse=True))
 
 _TIME = re.compile(
     r"(?<![\d/.:])(?:"
-    r"(?P<h12>\d{1,2})(?::(?P<m12>\d{2}))?\s*(?P<ap>[ap])\.?\s?m\b\.?"
+    r"(?P<h12>\d{1,2})(?:[:.](?P<m12>\d{2}))?\s*(?P<ap>[ap])\.?\s?m\b\.?"
     r"|(?P<h24>\d{1,2})[:.](?P<m24>\d{2})(?:\s*uhr)?(?![\d/.])"
     r"|(?P<huhr>\d{1,2})\s*uhr\b"
     r"|(?P<hfr>\d{1,2})\s?h(?P<mfr>\d{2})?\b"

@@ -353,6 +353,11 @@ _REJECTION = _any(
     r"\b(?:another|other|a different) (?:candidate|applicant)s?\b[^.\n]{0,80}\b(?:closer|better|"
     r"stronger|more closely)\b",
     r"\b(?:won't|will not|not) (?:be )?(?:taking|moving) your application (?:any )?further\b",
+    r"\bnot (?:to )?take your application (?:any )?further\b",
+    r"\b(?:chose|chosen|selected|picked|appointed|hired) (?:a|another|an internal) "
+    r"(?:candidate|applicant)\b",
+    r"\b(?:sommes|suis) au regret de vous (?:informer|annoncer)\b",
+    r"\bretenu une (?:autre )?candidature\b",
     r"\bnot (?:to )?(?:progress|advance)(?:ing)? your (?:application|candidacy)\b",
     r"\b(?:sorry|regret|unfortunately)\b[^.\n]{0,160}\bon this occasion\b",
     r"\bon this occasion\b[^.\n]{0,80}\b(?:not|unsuccessful|another|other)\b",
@@ -393,7 +398,8 @@ _OFFER = _any(
     r"\bproposition d'embauche\b|\bpromesse d'embauche\b|\blettre d'offre\b",
     r"\bvous (?:faire|proposer|adresser|transmettre) une (?:proposition|offre)\b",
     r"\bvous proposer le poste\b",
-    r"\b(?:ofrecerte|ofrecerle) (?:el puesto|la posición|el trabajo|una oferta)\b",
+    r"\b(?:ofrecerte|ofrecerle) (?:el puesto|la posición|el trabajo|una oferta|el cargo|la plaza|"
+    r"la vacante)\b",
     r"\b(?:hacerte|hacerle|enviarte|enviarle|extenderte) (?:una|la) oferta\b",
     r"\bcarta (?:de )?oferta\b|\boferta formal\b|\boferta (?:por escrito|de contrato)\b",
 )
