@@ -118,8 +118,13 @@ CASES: list[tuple[str, ThreadFacts, str, str, str | None, int]] = [
     ("withdrawn", facts(outcome="withdrawn"), "2026-11-20 12:00", "closed", None, 0),
     ("they asked something", facts(asks_owner=True, **reply("2026-11-05 09:00")),
      "2026-11-20 12:00", "owe_reply", None, 0),
-    ("no interview time", facts(interview_at=None, interview_end=None), "2026-11-20 12:00",
-     "wait", None, 0),
+    ("no interview time and no thank-you",
+     facts(interview_at=None, interview_end=None, **NO_THANKS), "2026-11-20 12:00", "wait",
+     None, 0),
+    # The invitation sat in another mail thread: the thank-you dates the interview.
+    ("no interview time: the waits count from the thank-you",
+     facts(interview_at=None, interview_end=None), "2026-11-20 12:00", "checkin",
+     "2026-11-11 09:30-08:00", 1),
     # Thank-you reminder: 24 h after the end, in the window; lapses 4 days after the end.
     ("thank-you due next day", facts(**NO_THANKS), "2026-11-03 16:00", "thank_you",
      "2026-11-04 15:00-08:00", 1),

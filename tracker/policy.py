@@ -8,7 +8,8 @@ Pure: no I/O, no clock of its own. The rules are the advice in DESIGN.md:
 - the first check-in comes after the stated timeline's due date plus `grace_business_days`, or
   `default_wait_days` after the later of the interview and the thank-you when no date was
   stated; a panel interview adds `panel_extra_business_days`; an out-of-office return pushes it
-  to the next business day after the return;
+  to the next business day after the return; when the interview's time is unknown (its
+  invitation sat in another mail thread), the owner's thank-you stands for its end;
 - the second check-in comes `second_wait_days` after the first;
 - a human reply from the other side ends the wait: if it asks the owner something, the owner
   owes a reply (no check-in); if it states a timeline, the next check-in follows it; otherwise
@@ -125,9 +126,14 @@ def decide(
         return NextStep("owe_reply", f"they asked you something{asked}: the reply is yours")
 
     start = facts.interview_at
-    if start is None:
+    if start is not None:
+        end = facts.interview_end or start + ASSUMED_INTERVIEW_LENGTH
+    elif facts.thankyou_at is not None:
+        # The invitation may sit in another mail thread; your thank-you says the interview
+        # had taken place by then, so the waits count from it.
+        start = end = facts.thankyou_at
+    else:
         return NextStep("wait", "no interview time is known yet")
-    end = facts.interview_end or start + ASSUMED_INTERVIEW_LENGTH
     zone = recipient_zone(facts, calendar)
 
     thank_you_at = facts.thankyou_at or _sent_at(state, "thank_you")
