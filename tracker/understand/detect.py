@@ -115,7 +115,7 @@ _SCHEDULING = _any(
     r"\bzu einem (?:persönlichen |ersten |zweiten )?gespräch (?:ein)?(?:zu)?laden\b",
     r"\bnos gustaría (?:conocer|entrevistar)(?:te|le|la)\b",
     r"\bla entrevista (?:será|tendrá lugar)\b",
-    r"\b(?:tu|su|la) entrevista\b",
+    r"\b(?:tu|su) entrevista\b",
     r"\bte (?:invitamos|proponemos)\b",
     r"\bnos vemos el\b",
 )
@@ -158,7 +158,10 @@ _INTERVIEWER_SIDE = _any(
     r"\bbewertung\b",
     r"\bcomo responsable de contratación\b",
     r"\bexit interview\b",
-    r"\binterviewer\b",
+    # Not the bare word: invitations list "Interviewer: Ms Goh", thank-yous greet "each
+    # interviewer".
+    r"\b(?:as|be|am) (?:an? |the )?(?:second |lead |backup )?interviewer\b",
+    r"\binterviewer (?:training|notes|guide|pool|slot|rotation)\b",
 )
 # Said by the owner, these words mean the owner is choosing among candidates.
 _OWNER_HIRING = _any(
