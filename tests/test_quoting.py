@@ -11,6 +11,16 @@ from tracker.understand.quoting import QuoteSplit, split_quoted
 # (id, text, new_text, quoted_text starts with, signature)
 CASES: list[tuple[str, str, str, str, str]] = [
     ("no-quote", "Just a note.\nSecond line.", "Just a note.\nSecond line.", "", ""),
+    (
+        "postscript-after-the-signature",
+        "Hi Mia,\n\nThey have two more people to see.\n\nCheers,\nJosh\n\n"
+        "P.S. Realistically you'll hear from me by COB Friday week.\n\n"
+        "From: Mia <mia@x.example>\nSent: Tuesday\nTo: Josh\nSubject: Re: Interview\n\nHi Josh",
+        "Hi Mia,\n\nThey have two more people to see.\n\n"
+        "P.S. Realistically you'll hear from me by COB Friday week.",
+        "From: Mia",
+        "Cheers,\nJosh",
+    ),
     ("empty", "", "", "", ""),
     (
         "outlook-es-enviado-el",

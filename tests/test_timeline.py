@@ -408,6 +408,14 @@ CASES: list[tuple[str, str, str | None, str, str | None]] = [
     ("I'm sure we'll bump into each other at a modelling forum before long.", "2026-09-22",
      "GB", NONE, None),
     ("¡Nos veremos pronto!", "2026-09-22", "ES", NONE, None),
+    ("We'll have a final answer for you by close of business on the 13th.", "2026-11-04", "US",
+     "by close of business on the 13th", "2026-11-13"),
+    ("Realistically you'll hear from me by COB Friday week.", "2026-09-30", "AU",
+     "by COB Friday week", "2026-10-09"),
+    ("Le comité se réunit jeudi ; je vous appelle vendredi 30 au plus tard.", "2026-10-26",
+     "FR", "vendredi 30 au plus tard", "2026-10-30"),
+    ("Te doy respuesta en 3 días hábiles; ojo que el lunes es día feriado.", "2026-11-13", "MX",
+     "en 3 días hábiles", "2026-11-19"),
 ]
 # fmt: on
 

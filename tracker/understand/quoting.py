@@ -68,6 +68,8 @@ _SIGN_OFF = re.compile(
     re.IGNORECASE,
 )
 _CONTINUES = re.compile(r"[<,(\"'@]\s*$")
+# A postscript after the signature is still the message ("P.S. you'll hear from me by Friday").
+_POSTSCRIPT = re.compile(r"^\s*(?:P\.?\s?S|P\.?-S|P\.?\s?D)\b\.?", re.IGNORECASE)
 _MAX_ATTRIBUTION_LINES = 3
 _MAX_LINE_FOR_MARKER = 400
 
@@ -177,8 +179,13 @@ def split_quoted(text: str) -> QuoteSplit:
             new_lines.append(line)
     quoted_lines.extend(lines[cut:])
     signature_at = _signature_start(new_lines)
+    kept, signature = new_lines[:signature_at], new_lines[signature_at:]
+    postscript = next((i for i, line in enumerate(signature) if _POSTSCRIPT.match(line)), None)
+    if postscript is not None:
+        gap = [""] if kept and kept[-1].strip() else []
+        kept, signature = [*kept, *gap, *signature[postscript:]], signature[:postscript]
     return QuoteSplit(
-        new_text="\n".join(new_lines[:signature_at]).strip(),
+        new_text="\n".join(kept).strip(),
         quoted_text="\n".join(quoted_lines).strip(),
-        signature="\n".join(new_lines[signature_at:]).strip(),
+        signature="\n".join(signature).strip(),
     )

@@ -454,7 +454,7 @@ ENGLISH = _language(
             _day_of_month,
         ),
         (
-            r"\b" + _EN_BY + r"\s+the\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
+            r"\b" + _EN_BY + r"\s+" + _EN_DAY_END + r"?the\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
             r"(?!\s*(?:business|working|days|weeks))",
             _day_of_month,
         ),
@@ -513,7 +513,11 @@ ENGLISH = _language(
         (r"\b(?P<n>{NUM})" + _EN_RANGE + r"\s+weeks?\s+from\s+(?:today|now)\b", _days_times(7)),
         (r"\ba\s+week\s+(?:from\s+)?today\b", _plus(7)),
         (r"\ba\s+fortnight\s+(?:from\s+)?today\b", _plus(14)),
-        (r"\b(?:(?:by|on|before)\s+)?(?P<wd>{WD})\s+week\b", _weekday_week),
+        (
+            r"\b(?:(?:" + _EN_BY + r"|on)\s+" + _EN_DAY_END + r"?|" + _EN_DAY_END + r")?"
+            r"(?P<wd>{WD})\s+week\b",
+            _weekday_week,
+        ),
         (_EN_SPAN + r"(?P<n>{NUM})" + _EN_RANGE + r"\s+hours?\b", _hours),
         (r"\bby\s+tomorrow\b", _plus(1)),
         (r"\bby\s+(?:the\s+)?end\s+of\s+(?:the\s+)?day\b|\bby\s+EOD\b|\blater\s+today\b", _plus(0)),
@@ -879,6 +883,10 @@ FRENCH = _language(
             _day_of_month,
         ),
         (
+            r"\b(?:{WD})\s+(?P<day>\d{{1,2}})\s+au\s+plus\s+tard\b",
+            _day_of_month,
+        ),
+        (
             r"(?:\bd['’]ici\s+le|\bavant\s+le|\bjusqu['’]au|\bpour\s+le|\bau\s+plus\s+tard\s+le)\s+"
             r"(?P<day>\d{{1,2}})\b"
             r"(?!\s*(?:{MONTH}|jours?|semaines?|/))",
@@ -994,7 +1002,8 @@ FRENCH = _language(
         ),
     ],
     promise=r"""(?:\breviendr\w+|\brev(?:enir|iens|ient|enons|enez)\s+vers
-        |\btiens?\s+au\s+courant|\b(?:on|nous|je)\s+(?:te|vous)\s+revien\w*
+        |\btiens?\s+au\s+courant|\b(?:je|on)\s+(?:vous|te)\s+(?:appelle|écris|recontacte|réponds|rappelle)\b
+        |\b(?:on|nous|je)\s+(?:te|vous)\s+revien\w*
         |\b(?:je|on)\s+(?:te|vous)\s+(?:re)?dis\b|(?<!votre\ )\bretour\b
         |(?<!votre\ )\bdécision|\bréponse|\bnouvelles|\btiendr\w+\s+au\s+courant
         |\b(?:re)?contacter|\bfeedback|\bfaire\s+savoir
@@ -1191,7 +1200,7 @@ SPANISH = _language(
         |\bnovedades|\besperamos|\btendremos|\bnuestro\s+equipo|\b\w+remos\b|\b\w+ré\b
         |\brecibir\w*|\btendr[áa]s?\b|\bnuestr[ao]\s+(?:idea|objetivo|intención|plan)|\bla\s+idea\s+es
         |\bavis\w+|\bdecidir|\bfase\b|\betapa\b
-        |\b(?:te|le|les|os)\s+(?:confirmo|aviso|escribo|cuento|digo|contesto|respondo)\b
+        |\b(?:te|le|les|os)\s+(?:confirmo|aviso|escribo|cuento|digo|contesto|respondo|doy)\b
         |\b(?:te|le|les|os)\s+(?:damos|contactamos|escribimos|avisamos|respondemos|contestamos
         |decimos|comunicamos|informamos|confirmamos)\b|\bvamos\s+a\b
         |\bpróximos\s+pasos)""",
@@ -1200,7 +1209,7 @@ SPANISH = _language(
         |\b(?:tu|su)\s+(?:decisión|respuesta)|\bdevuelva|\bdevuelve|\binvitar(?:te|le)
         |\bconvocar(?:te|le)|\bpara\s+una\s+entrevista|\bhasta\s+pronto
         |\bde\s+(?:vacaciones|baja|viaje)|\benferm[oa]|\bsin\s+contar
-        |\b(?:que\s+)?es\s+(?:fiesta|festivo))""",
+        |\b(?:que\s+)?es\s+(?:día\s+)?(?:fiesta|festivo|feriado|inhábil))""",
 )
 
 _LANGUAGES = (ENGLISH, GERMAN, FRENCH, SPANISH)
