@@ -1,0 +1,93 @@
+"""The daemon's memory footprint: what `followup run` imports, and what it leaves to need.
+
+Each import the daemon does not need stays resident for as long as it runs (bench/idle.py,
+issue 7): typer and rich (the command line), Jinja2 (only to render a draft or a digest),
+icalendar (only for mail with a calendar), holidays (only with `policy.holidays`, and then one
+country), Alembic (only to migrate). These are checked in fresh interpreters, since the test
+process itself has imported everything.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+NOT_FOR_THE_DAEMON = (
+    "typer", "click", "rich", "jinja2", "icalendar", "holidays", "alembic", "mako", "aiosmtpd",
+)  # fmt: skip
+
+
+def loaded_after(code: str) -> dict[str, object]:
+    """Run `code` in a fresh interpreter; its JSON document on the last line of stdout, with
+    the packages of NOT_FOR_THE_DAEMON then imported added under "loaded"."""
+    script = textwrap.dedent(code) + textwrap.dedent(f"""
+        import json as _json, sys as _sys
+        _names = {NOT_FOR_THE_DAEMON!r}
+        result["loaded"] = sorted(n for n in _names if n in _sys.modules)
+        print(_json.dumps(result))
+    """)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    document: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    return document
+
+
+def test_importing_the_daemon_leaves_out_what_it_does_not_need() -> None:
+    result = loaded_after("""
+        import tracker.daemon
+        result = {}
+    """)
+    assert result["loaded"] == []
+
+
+def test_a_holiday_calendar_is_checked_without_loading_every_country(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "accounts:\n"
+        "  - name: main\n"
+        "    address: alex@example.com\n"
+        "    password_env: FOLLOWUP_PASSWORD\n"
+        "    imap: {host: imap.example.com}\n"
+        "    smtp: {host: smtp.example.com}\n"
+        "policy: {holidays: de-by}\n"
+    )
+    result = loaded_after(f"""
+        import sys
+        from pathlib import Path
+        from tracker.config import load_settings
+        settings = load_settings(Path({str(config)!r}), environ={{"FOLLOWUP_PASSWORD": "x"}})
+        countries = sorted(
+            name.rpartition(".")[2] for name in sys.modules
+            if name.startswith("holidays.countries.")
+        )
+        result = {{"holidays": settings.policy.holidays, "countries": countries}}
+    """)
+    assert result["holidays"] == "DE-BY"
+    assert result["countries"] == ["germany"]
+
+
+def test_a_country_loaded_alone_has_the_packages_own_holidays() -> None:
+    result = loaded_after("""
+        import sys
+        from datetime import date, timedelta
+        from tracker.workdays import is_holiday
+
+        days = [date(2026, 1, 1) + timedelta(days=n) for n in range(2 * 365)]
+        asked = [("US", None), ("DE", "BY"), ("UK", None), ("AS", None), ("JP", None)]
+        ours = {f"{c}-{s}": [d.isoformat() for d in days if is_holiday(d, c, s)] for c, s in asked}
+        alone = sum(name.startswith("holidays.countries.") for name in sys.modules)
+        import holidays
+        theirs = {
+            f"{c}-{s}": [d.isoformat() for d in days if d in holidays.country_holidays(c, subdiv=s)]
+            for c, s in asked
+        }
+        result = {"same": ours == theirs, "alone": alone, "us": len(ours["US-None"])}
+    """)
+    assert result["same"]
+    assert result["us"] >= 20  # two years of US federal holidays, observed days included
+    # Asked for US, DE, UK, AS and JP: American Samoa's module imports the US one, nothing else.
+    assert result["alone"] == 5
