@@ -15,6 +15,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from tracker.__main__ import daemon_arguments
+
 NOT_FOR_THE_DAEMON = (
     "typer", "click", "rich", "jinja2", "icalendar", "holidays", "alembic", "mako", "aiosmtpd",
 )  # fmt: skip
@@ -38,7 +42,7 @@ def loaded_after(code: str) -> dict[str, object]:
 
 def test_importing_the_daemon_leaves_out_what_it_does_not_need() -> None:
     result = loaded_after("""
-        import tracker.daemon
+        import tracker.__main__, tracker.daemon
         result = {}
     """)
     assert result["loaded"] == []
@@ -91,3 +95,56 @@ def test_a_country_loaded_alone_has_the_packages_own_holidays() -> None:
     assert result["us"] >= 20  # two years of US federal holidays, observed days included
     # Asked for US, DE, UK, AS and JP: American Samoa's module imports the US one, nothing else.
     assert result["alone"] == 5
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["run"], []),
+        (["--config", "/etc/followup.yaml", "run"], ["--config", "/etc/followup.yaml"]),
+        (["--config=/etc/f.yaml", "run"], ["--config=/etc/f.yaml"]),
+        (["--config", "run", "run"], ["--config", "run"]),  # a file named "run"
+        # Everything else is the full command line's (help, errors, other commands):
+        ([], None),
+        (["sync"], None),
+        (["--help"], None),
+        (["run", "--help"], None),
+        (["run", "run"], None),
+        (["x.yaml", "run"], None),
+        (["--conf", "x.yaml", "run"], None),  # click has no abbreviations; argparse would
+        (["--config", "-x", "run"], None),
+        (["--config=", "run"], None),
+        (["--config", "a.yaml", "--config", "b.yaml", "run"], None),
+    ],
+)
+def test_only_a_plain_run_goes_straight_to_the_daemon(
+    argv: list[str], expected: list[str] | None
+) -> None:
+    assert daemon_arguments(argv) == expected
+
+
+def test_followup_run_fails_like_the_command_line_without_importing_it(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.yaml"
+    result = loaded_after(f"""
+        import contextlib, io, sys
+        sys.argv = ["followup", "--config", {str(missing)!r}, "run"]
+        from tracker.__main__ import main
+        errors = io.StringIO()
+        with contextlib.redirect_stderr(errors):
+            try:
+                main()
+            except SystemExit as exc:
+                code = exc.code
+        result = {{"code": code, "stderr": errors.getvalue()}}
+    """)
+    assert result["loaded"] == []
+    assert result["code"] == 2
+    assert f"{missing}: no such file" in str(result["stderr"])
+    # The same words and exit code as through typer (which any other argument line reaches).
+    through_typer = subprocess.run(
+        [sys.executable, "-c", "from tracker.cli import main; main()", "--config", str(missing),
+         "run"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert through_typer.returncode == 2
+    assert through_typer.stderr == result["stderr"]
