@@ -10,13 +10,16 @@ process itself has imported everything.
 from __future__ import annotations
 
 import json
+import platform
 import subprocess
 import sys
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
+from tracker import daemon
 from tracker.__main__ import daemon_arguments
 
 NOT_FOR_THE_DAEMON = (
@@ -148,3 +151,51 @@ def test_followup_run_fails_like_the_command_line_without_importing_it(tmp_path:
     )  # fmt: skip
     assert through_typer.returncode == 2
     assert through_typer.stderr == result["stderr"]
+
+
+class FakeLibc:
+    """Stands in for glibc, recording the malloc calls the daemon makes."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[object, ...]] = []
+
+    def mallopt(self, parameter: int, value: int) -> int:
+        self.calls.append(("mallopt", parameter, value))
+        return 1
+
+    def malloc_trim(self, pad: int) -> int:
+        self.calls.append(("malloc_trim", pad))
+        return 1
+
+
+@pytest.mark.parametrize(
+    ("environ", "limited"),
+    [
+        ({}, True),
+        ({"MALLOC_ARENA_MAX": "4"}, False),
+        ({"GLIBC_TUNABLES": "glibc.malloc.arena_max=4"}, False),
+        ({"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"}, True),
+    ],
+)
+def test_malloc_arenas_are_limited_unless_the_environment_chose(
+    monkeypatch: pytest.MonkeyPatch, environ: Mapping[str, str], limited: bool
+) -> None:
+    libc = FakeLibc()
+    monkeypatch.setattr(daemon, "_glibc", lambda: libc)
+    daemon.limit_malloc_arenas(environ)
+    assert libc.calls == ([("mallopt", -8, daemon.MALLOC_ARENAS)] if limited else [])
+    daemon.release_free_memory()
+    assert libc.calls[-1] == ("malloc_trim", 0)
+
+
+def test_malloc_tuning_is_skipped_where_there_is_no_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(daemon, "_glibc", lambda: None)
+    daemon.limit_malloc_arenas({})
+    daemon.release_free_memory()  # nothing to call, nothing raised
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")
+def test_the_real_malloc_calls_work_here() -> None:
+    libc = daemon._glibc()
+    assert libc is not None, "this Linux has no glibc: the daemon skips its malloc tuning"
+    assert libc.malloc_trim(0) in (0, 1)
