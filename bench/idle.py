@@ -3,8 +3,9 @@
 Fills a private Dovecot with N generated messages (bench/sync.py's generator), syncs them
 once, then starts the daemon and lets it idle for `--minutes`, measuring from /proc:
 
-  - its resident memory (VmRSS at the end, VmHWM peak) against a baseline: a bare Python
-    process that imports followup's modules (measured in the same run);
+  - its resident memory (VmRSS at the end of the idle period, VmHWM peak) against a
+    baseline: a bare Python process that imports the daemon's modules (measured in the same
+    run); and VmRSS again after the replies below were synced and analysed;
   - its CPU use over the idle period (utime + stime ticks / wall time);
   - the delay from an APPEND of a reply into INBOX to its row in the database, with IDLE,
     over five APPENDs (median and max).
@@ -14,7 +15,8 @@ once, then starts the daemon and lets it idle for `--minutes`, measuring from /p
     .venv/bin/python bench/idle.py --entry module       # `python -m tracker.daemon`
 
 `--entry cli` (the default) runs `followup run`, as the systemd unit does; `--entry module` runs
-`python -m tracker.daemon`, the same daemon without the CLI's imports (typer, rich, ...).
+`python -m tracker.daemon`. Both run the same daemon without the CLI's imports (typer, rich, ...):
+the console script hands `[--config PATH] run` straight to tracker.daemon (tracker/__main__.py).
 
 Targets (issue 7): RSS <= 80 MB, CPU < 1 %, delay < 5 s.
 """
@@ -65,7 +67,7 @@ def _events(log: Path) -> list[str]:
 
 def baseline_mb(entry: str) -> float:
     """RSS of a Python that imports what the daemon imports, doing nothing."""
-    modules = "tracker.daemon, tracker.cli" if entry == "cli" else "tracker.daemon"
+    modules = "tracker.__main__, tracker.daemon" if entry == "cli" else "tracker.daemon"
     probe = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "python"), "-c",
          f"import {modules}, time; print('ready', flush=True); time.sleep(60)"],
@@ -154,6 +156,7 @@ def main() -> int:
                     time.sleep(0.05)
                 delays.append(time.monotonic() - started)
                 time.sleep(2)
+            after_replies, _ = memory_mb(daemon.pid)
         finally:
             began = time.monotonic()
             daemon.terminate()
@@ -165,6 +168,7 @@ def main() -> int:
     print(f"entry:          {ENTRIES[args.entry]}")
     print(f"idle RSS:       {rss:6.1f} MB (peak {peak:.1f} MB; bare import baseline {base:.1f} MB,"
           f" ratio {rss / base:.2f})   target <= 80 MB")  # fmt: skip
+    print(f"after replies:  {after_replies:6.1f} MB (the five replies below synced and analysed)")
     print(f"idle CPU:       {cpu * 100:6.2f} %  over {args.minutes:g} min   target < 1 %")
     print(f"reply → stored: median {statistics.median(delays):.2f} s, max {max(delays):.2f} s "
           "(IDLE)   target < 5 s")  # fmt: skip

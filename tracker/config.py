@@ -33,7 +33,6 @@ from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-import holidays
 import yaml
 from annotated_types import Ge, Le
 from pydantic import (
@@ -55,6 +54,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from tracker.errors import ConfigError, ConfigProblem, FollowupError
+from tracker.workdays import holiday_countries, holiday_subdivisions
 
 logger = logging.getLogger(__name__)
 
@@ -688,12 +688,12 @@ class PolicySettings(_Model):
         if value is None:
             return None
         country, _, subdivision = value.strip().partition("-")
-        supported = holidays.list_supported_countries()
+        supported = holiday_countries()
         if country.upper() not in supported:
             close = difflib.get_close_matches(country.upper(), supported, n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
             raise ValueError(f"not a country code the holidays package knows{hint}")
-        known = {sub.upper(): sub for sub in supported[country.upper()]}
+        known = {sub.upper(): sub for sub in holiday_subdivisions(country.upper())}
         if subdivision and subdivision.upper() not in known:
             raise ValueError(
                 f"not a subdivision of {country.upper()}; known: "

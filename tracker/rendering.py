@@ -4,6 +4,9 @@
 Drafts and the digest's text part are plain text (no escaping: it would corrupt "&" and quotes
 in names); the digest's HTML part escapes everything, because it shows text from other
 people's mail, which must never become markup.
+
+Jinja2 is imported at the first rendering, not with this module: the daemon renders only when
+it drafts or sends a digest, and spends ~3 MB less memory until then.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from tracker.errors import FollowupError
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 class TemplateProblem(FollowupError):
@@ -26,6 +30,8 @@ class TemplateProblem(FollowupError):
 
 @lru_cache(maxsize=16)
 def _environment(directory: str | None, html: bool) -> jinja2.Environment:
+    import jinja2  # noqa: PLC0415 - at the first rendering (see the docstring)
+
     loaders: list[jinja2.BaseLoader] = []
     if directory is not None:
         loaders.append(jinja2.FileSystemLoader(directory))
@@ -45,6 +51,8 @@ def render_template(
     name: str, directory: Path | None, variables: dict[str, Any], *, html: bool = False
 ) -> str:
     """Render the template `name` (the user's copy in `directory` when there is one)."""
+    import jinja2  # noqa: PLC0415 - at the first rendering (see the docstring)
+
     environment = _environment(str(directory) if directory is not None else None, html)
     try:
         template = environment.get_template(name)

@@ -1,6 +1,7 @@
 """iCalendar bytes (a text/calendar part or an .ics attachment) → `CalendarEvent`s.
 
-Uses `icalendar`; every time comes out timezone-aware. A broken calendar is reported
+Uses `icalendar`, imported at the first calendar (it costs the daemon ~3 MB of memory, and
+most mail has none); every time comes out timezone-aware. A broken calendar is reported
 as a defect string, never raised: invitations are hints, not load-bearing input.
 """
 
@@ -12,8 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
-
-import icalendar
 
 if TYPE_CHECKING:
     from tracker.understand.parse import Address, CalendarEvent
@@ -47,6 +46,8 @@ def parse_calendar(
         return InviteParse((), (f"calendar: {len(data)} bytes, over the limit; skipped",))
     text = data.decode("utf-8", errors="replace")
     defects: list[str] = []
+    import icalendar  # noqa: PLC0415 - only for mail with a calendar (see the docstring)
+
     try:
         with warnings.catch_warnings():
             # icalendar warns on some legacy constructs; a warning is not a reason to fail.
