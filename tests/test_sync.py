@@ -414,3 +414,25 @@ def test_only_the_text_and_calendar_parts_are_fetched(imap_account: ImapAccount)
     assert (partial.message_id, partial.text) == (whole.message_id, whole.text)
     assert [e.uid for e in partial.calendar] == ["ev1"]
     assert parse_message(plain.raw).new_text == "body 2"
+
+
+def test_threads_that_lose_a_message_are_grouped_again(
+    imap_account: ImapAccount, store: Store
+) -> None:
+    # One subject 40 days apart each: the middle message alone joins the first and the last.
+    uids = [
+        imap_account.append("INBOX", mail(n, subject="Interview", day=day))
+        for n, day in ((1, 100), (2, 60), (3, 20))
+    ]
+    run_sync(imap_account, store)
+    assert len(store.thread_keys("main")) == 1
+    client = imap_account.client()
+    client.select_folder("INBOX")
+    client.delete_messages([uids[1]])
+    client.expunge()
+    client.logout()
+    run_sync(imap_account, store)
+    grouped = {m.message_id: m.thread_key for m in store.stored_messages("main", ["subject"])}
+    assert set(grouped) == {"<m1@sync.test>", "<m3@sync.test>"}
+    assert grouped["<m1@sync.test>"] != grouped["<m3@sync.test>"]
+    assert set(store.thread_keys("main")) == set(grouped.values())
