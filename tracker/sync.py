@@ -39,7 +39,7 @@ from tracker.store import (
     ThreadSummary,
 )
 from tracker.understand.message_json import message_from_json, message_to_json
-from tracker.understand.parse import parse_message
+from tracker.understand.parse import Message, parse_message
 from tracker.understand.threads import Thread, group_threads, normalise_subject
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,8 @@ THREADING_FIELDS = (
     "direction",
 )
 
-# New messages grouped into threads at a time: the threading pass's memory stays bounded.
+# Up to this many new messages, the threading pass reads back only the threads they may join;
+# beyond, it groups the whole mailbox at once (a first sync: nearly every thread is new).
 THREAD_CHUNK = 2000
 
 # From this many batches on, parsing runs in a second process (starting it costs ~1 s).
@@ -157,65 +158,79 @@ def thread_pass(store: Store, account: AccountSettings, regroup: Iterable[str] =
     """Group the account's new messages into threads, and regroup the threads in `regroup`
     (they lost a message); returns how many threads were (re)recorded.
 
-    Incremental: only the threads new mail may join are read back, a chunk of new mail at a
-    time, so the pass stays small on a large mailbox. A thread may be joined by a message
-    naming one of its ids (Message-ID, In-Reply-To, References), by a message one of its
-    messages names, or (rule 3 of `group_threads`) by a message with the same subject; the
-    threads so related are read until no more are, and regrouped with the new messages,
-    which gives the same threads as grouping the whole mailbox at once.
+    A pass with little new mail (the daemon's usual one) is incremental: only the threads the
+    new mail may join are read back. A thread may be joined by a message naming one of its
+    ids (Message-ID, In-Reply-To, References), by a message one of its messages names, or
+    (rule 3 of `group_threads`) by a message with the same subject; the threads so related
+    are read until no more are, and regrouped with the new messages, which gives the same
+    threads as grouping the whole mailbox. A pass with more new mail than THREAD_CHUNK (a
+    first sync) groups the whole mailbox at once, reading only the threading headers.
     """
-    index: _ThreadIndex | None = None
     pending = set(regroup)
-    recorded = 0
+    if store.unthreaded_count(account.name) > THREAD_CHUNK:
+        return _whole_pass(store, account)
+    new = store.stored_messages(account.name, THREADING_FIELDS, unthreaded=True)
+    if not new and not pending:
+        return 0
+    index = _ThreadIndex.load(store, account.name)
+    messages = {m.message_id: m for m in new}
+    keys, read = pending, set[str]()
+    frontier = list(new)
     while True:
-        new = store.stored_messages(
-            account.name, THREADING_FIELDS, unthreaded=True, limit=THREAD_CHUNK
-        )
-        if not new and not pending:
+        for message in frontier:
+            keys |= index.related(message)
+        unread = sorted(keys - read)
+        if not unread:
             break
-        if index is None:
-            index = _ThreadIndex.load(store, account.name)
-        messages = {m.message_id: m for m in new}
-        keys, read = set(pending), set[str]()
-        pending = set()
-        frontier = list(new)
-        while True:
-            for message in frontier:
-                keys |= index.related(message)
-            unread = sorted(keys - read)
-            if not unread:
-                break
-            read.update(unread)
-            members = store.stored_messages(account.name, THREADING_FIELDS, thread_keys=unread)
-            frontier = [m for m in members if m.message_id not in messages]
-            messages.update((m.message_id, m) for m in frontier)
-        threads = _group(list(messages.values()), account)
-        summaries = [
-            ThreadSummary(
-                thread_key=t.thread_id,
-                subject=t.messages[0].subject,
-                first_message_at=t.messages[0].date,
-                last_message_at=t.messages[-1].date,
-                message_ids=t.message_ids,
-            )
-            for t in threads
-        ]
-        moved = store.save_threads(account.name, summaries, replacing=read)
-        index.add(threads)
-        recorded += len(threads)
-        log.info(
-            "threads grouped account=%s new=%d read_back=%d threads=%d moved=%d",
-            account.name, len(new), len(messages) - len(new), len(threads), moved,
-        )  # fmt: skip
-        if len(new) < THREAD_CHUNK or not moved:
-            break  # all new mail grouped (or, defensively, no progress made)
-    return recorded
+        read.update(unread)
+        members = store.stored_messages(account.name, THREADING_FIELDS, thread_keys=unread)
+        frontier = [m for m in members if m.message_id not in messages]
+        messages.update((m.message_id, m) for m in frontier)
+    threads = group_threads(
+        [_threading_message(m) for m in messages.values()],
+        account.owner_addresses,
+        {m.message_id: m.gm_thrid for m in messages.values() if m.gm_thrid is not None},
+    )
+    moved = store.save_threads(account.name, _summaries(threads), replacing=read)
+    log.info(
+        "threads grouped account=%s new=%d read_back=%d threads=%d moved=%d",
+        account.name, len(new), len(messages) - len(new), len(threads), moved,
+    )  # fmt: skip
+    return len(threads)
 
 
-def _group(stored: Sequence[StoredMessage], account: AccountSettings) -> list[Thread]:
-    messages = [message_from_json({**m.facts, "message_id": m.message_id}) for m in stored]
-    gmail = {m.message_id: m.gm_thrid for m in stored if m.gm_thrid is not None}
-    return group_threads(messages, account.owner_addresses, gmail)
+def _whole_pass(store: Store, account: AccountSettings) -> int:
+    gmail: dict[str, int] = {}
+    messages = []
+    # Streamed: each row becomes a lightweight message at once; the rows are not kept.
+    for stored in store.iter_stored_messages(account.name, THREADING_FIELDS):
+        messages.append(_threading_message(stored))
+        if stored.gm_thrid is not None:
+            gmail[stored.message_id] = stored.gm_thrid
+    threads = group_threads(messages, account.owner_addresses, gmail)
+    del messages
+    replaced = store.thread_keys(account.name)
+    moved = store.save_threads(account.name, _summaries(threads), replacing=replaced)
+    log.info("threads grouped account=%s whole mailbox threads=%d moved=%d",
+             account.name, len(threads), moved)  # fmt: skip
+    return len(threads)
+
+
+def _threading_message(stored: StoredMessage) -> Message:
+    return message_from_json({**stored.facts, "message_id": stored.message_id})
+
+
+def _summaries(threads: Sequence[Thread]) -> list[ThreadSummary]:
+    return [
+        ThreadSummary(
+            thread_key=t.thread_id,
+            subject=t.messages[0].subject,
+            first_message_at=t.messages[0].date,
+            last_message_at=t.messages[-1].date,
+            message_ids=t.message_ids,
+        )
+        for t in threads
+    ]
 
 
 class _ThreadIndex:
@@ -238,12 +253,6 @@ class _ThreadIndex:
         for message_id, key, in_reply_to, references, subject in store.threaded_headers(account):
             index._note(key, (message_id, *in_reply_to.split(), *references.split()), subject)
         return index
-
-    def add(self, threads: Sequence[Thread]) -> None:
-        for thread in threads:
-            for m in thread.messages:
-                ids = (m.message_id, *m.in_reply_to, *m.references)
-                self._note(thread.thread_id, ids, m.subject)
 
     def related(self, message: StoredMessage) -> set[str]:
         facts = message.facts

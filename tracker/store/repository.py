@@ -285,6 +285,26 @@ class Store:
                     stored.append(StoredMessage(message_id, gm_thrid, thread_key, facts))
             return stored
 
+    def iter_stored_messages(self, account: str, fields: Sequence[str]) -> Iterator[StoredMessage]:
+        """`stored_messages(account, fields)`, streamed: rows are read a thousand at a time."""
+        with self.session() as session:
+            account_id = _account_id(session, account)
+            has_copy = select(MessageCopyRow.message_row_id).distinct()
+            columns = [col(MessageRow.facts)[name] for name in fields]
+            query = sa_select(
+                col(MessageRow.message_id), col(MessageRow.gm_thrid), col(MessageRow.thread_key),
+                *columns,
+            ).where(
+                col(MessageRow.account_id) == account_id,
+                col(MessageRow.unparseable).is_(None),
+                col(MessageRow.id).in_(has_copy),
+            )  # fmt: skip
+            for message_id, gm_thrid, thread_key, *values in session.execute(
+                query.execution_options(yield_per=1000)
+            ):
+                facts = {n: v for n, v in zip(fields, values, strict=True) if v is not None}
+                yield StoredMessage(message_id, gm_thrid, thread_key, facts)
+
     def threaded_headers(self, account: str) -> Iterator[tuple[str, str, str, str, str]]:
         """(Message-ID, thread key, In-Reply-To, References, subject) of every grouped
         parseable message with a copy: what finds the threads new mail may join. Streamed."""
