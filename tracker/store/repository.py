@@ -437,7 +437,10 @@ class Store:
                 MessageRow.account_id == _account_id(session, account),
                 col(MessageRow.thread_key).is_(None),
                 col(MessageRow.unparseable).is_(None),
-                col(MessageRow.id).in_(select(MessageCopyRow.message_row_id).distinct()),
+                # Correlated (indexed), not IN a list of every copy: this runs on every pass.
+                select(MessageCopyRow.id)
+                .where(col(MessageCopyRow.message_row_id) == col(MessageRow.id))
+                .exists(),
             )
             return int(session.exec(query).one())
 
