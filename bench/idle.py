@@ -116,7 +116,7 @@ def main() -> int:
         write_config(config, server, user, database)
         # The daemon's INFO lines tell when IDLE is set up (bench/sync.py writes WARNING).
         config.write_text(config.read_text().replace("log_level: WARNING", "log_level: INFO"))
-        _, synced_s, _ = followup_sync(config, password)
+        synced_s = followup_sync(config, password).elapsed_s
         print(f"mailbox: {args.n} messages, first sync {synced_s:.1f} s")
         base = baseline_mb(args.entry)
 

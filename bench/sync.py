@@ -20,20 +20,32 @@ import argparse
 import json
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.servers import PrivateDovecot  # noqa: E402
 from tracker.config import Secret, Settings  # noqa: E402
-from tracker.mail.imap import DEFAULT_BODY_CAP, FETCH_BATCH, ImapConnection  # noqa: E402
+from tracker.mail.imap import (  # noqa: E402
+    DEFAULT_BODY_CAP,
+    FETCH_BATCH,
+    META_ITEMS,
+    WHOLE,
+    ImapConnection,
+    fetch_plan,
+    part_items,
+)
+from tracker.mail.partial import wanted_sections  # noqa: E402
 from tracker.store import open_store  # noqa: E402
 from tracker.sync import sync_account  # noqa: E402
 
@@ -77,8 +89,27 @@ def generated_message(n: int, rnd: random.Random, owner: str) -> bytes:
     ).encode()
 
 
+def fill_mailbox(server: PrivateDovecot, user: str, password: str, n: int) -> None:
+    """Maildir: write n messages straight into it (APPEND of 50,000 would dominate). sdbox and
+    mdbox (Dovecot's own formats) cannot be written from outside: MULTIAPPEND, 200 a command."""
+    if server.mail_format == "maildir":
+        fill_maildir(server, user, password, n)
+        return
+    client = server.client(user, timeout=300)
+    rnd = random.Random(1)
+    batch: list[bytes] = []
+    for i in range(n):
+        batch.append(generated_message(i, rnd, user))
+        rnd.random()  # the Maildir writer's flag draw: the same mail in every format
+        rnd.uniform(0, 170)  # and its received-date draw
+        if len(batch) == 200 or i == n - 1:
+            client.multiappend("INBOX", batch)
+            batch = []
+    client.logout()
+
+
 def fill_maildir(server: PrivateDovecot, user: str, password: str, n: int) -> None:
-    """Write n messages straight into the user's Maildir (APPEND of 50,000 would dominate)."""
+    """Write n messages straight into the user's Maildir."""
     client = server.client(user)
     client.select_folder("INBOX")  # makes Dovecot create the Maildir
     client.logout()
@@ -95,17 +126,29 @@ def fill_maildir(server: PrivateDovecot, user: str, password: str, n: int) -> No
 
 
 def raw_floor(server: PrivateDovecot, user: str, since: datetime) -> tuple[float, int]:
-    """(a): imapclient alone, the same SELECT, SEARCH and batched FETCH as followup."""
+    """(a): imapclient alone, the same SELECT, SEARCH and batched FETCH commands as followup:
+    per batch of 250, metadata + BODYSTRUCTURE + header fields, then the text parts."""
     started = time.perf_counter()
     client = server.client(user)
     client.normalise_times = False
     client.enable("CONDSTORE")
     client.select_folder("INBOX", readonly=True)
     uids = sorted(client.search(["UID", "1:*", "SINCE", (since - timedelta(days=1)).date()]))
-    items = ["FLAGS", "INTERNALDATE", "RFC822.SIZE", f"BODY.PEEK[]<0.{DEFAULT_BODY_CAP}>"]
     fetched = 0
     for start in range(0, len(uids), FETCH_BATCH):
-        fetched += len(client.fetch(uids[start : start + FETCH_BATCH], items))
+        batch = uids[start : start + FETCH_BATCH]
+        reply = client.fetch(batch, list(META_ITEMS))
+        # The same second commands as followup: one per distinct set of wanted sections (the
+        # choice is the pure planner's; no rebuilding, no parsing).
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for uid, data in reply.items():
+            plan = fetch_plan(data)
+            sections = wanted_sections(plan[0]) if plan is not None else (WHOLE,)
+            if sections:
+                groups.setdefault(sections, []).append(uid)
+        for sections, members in groups.items():
+            client.fetch(members, part_items(sections, DEFAULT_BODY_CAP))
+        fetched += len(reply)
     client.logout()
     return time.perf_counter() - started, fetched
 
@@ -136,32 +179,82 @@ def write_config(path: Path, server: PrivateDovecot, user: str, database: Path) 
     )
 
 
-def followup_sync(config: Path, password: str) -> tuple[float, float, dict[str, object]]:
-    """Run `followup sync --once --json`; (wall seconds, its elapsed_s, its document)."""
+# `followup sync --once` exactly (tracker.cli:main, the console script's entry point), with
+# the analysis pass timed from outside: (b) is reported with and without it.
+_TIMED_CLI = """
+import resource, sys, time
+import tracker.sync
+analyse = tracker.sync.analyse_account
+spent = [0.0]
+def timed(*args, **kwargs):
+    if not spent[0]:
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(f"sync_rss_kb={rss}", file=sys.stderr)
+    started = time.perf_counter()
+    try:
+        return analyse(*args, **kwargs)
+    finally:
+        spent[0] += time.perf_counter() - started
+tracker.sync.analyse_account = timed
+from tracker.cli import main
+try:
+    main()
+finally:
+    print(f"analysis_s={spent[0]:.3f}", file=sys.stderr)
+"""
+
+
+@dataclass(frozen=True)
+class FollowupRun:
+    wall_s: float  # the subprocess, interpreter start-up included
+    elapsed_s: float  # the command's own elapsed_s: sync, analysis, digest replies
+    analysis_s: float  # of which the analysis pass
+    sync_rss_mb: float  # the command's peak RSS when the analysis pass began
+    document: dict[str, Any]
+
+    @property
+    def sync_s(self) -> float:
+        return self.elapsed_s - self.analysis_s
+
+
+def followup_sync(config: Path, password: str) -> FollowupRun:
+    """Run `followup sync --once --json` in a subprocess and time its parts."""
     started = time.perf_counter()
     result = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "followup"), "--config", str(config), "sync", "--once",
-         "--json"],
+        [str(ROOT / ".venv" / "bin" / "python"), "-c", _TIMED_CLI, "--config", str(config),
+         "sync", "--once", "--json"],
         capture_output=True, text=True, check=True,
         env={**os.environ, "BENCH_PASSWORD": password},
     )  # fmt: skip
     wall = time.perf_counter() - started
     document = json.loads(result.stdout)
-    return wall, float(document["elapsed_s"]), document
+    [analysis] = re.findall(r"^analysis_s=([0-9.]+)$", result.stderr, re.MULTILINE)
+    [rss] = re.findall(r"^sync_rss_kb=([0-9]+)$", result.stderr, re.MULTILINE)
+    return FollowupRun(
+        wall, float(document["elapsed_s"]), float(analysis), int(rss) / 1024, document
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000, help="messages in the mailbox")
+    parser.add_argument(
+        "--format", choices=("maildir", "sdbox", "mdbox"), default="maildir",
+        help="Dovecot's mailbox format (maildir: what the figures in bench/README.md used)",
+    )  # fmt: skip
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="followup-bench-") as tmp, PrivateDovecot() as server:
+    with (
+        tempfile.TemporaryDirectory(prefix="followup-bench-") as tmp,
+        PrivateDovecot(mail_format=args.format) as server,
+    ):
         server.start()
         user, password = "bench@followup.test", "bench-password"
         server.add_user(user, password)
         t0 = time.perf_counter()
-        fill_maildir(server, user, password, args.n)
-        print(f"mailbox: {args.n} messages written in {time.perf_counter() - t0:.1f} s")
+        fill_mailbox(server, user, password, args.n)
+        print(f"mailbox: {args.n} messages ({args.format}) written in "
+              f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
         since = NOW - timedelta(days=180)
         raw_floor(server, user, since)  # warm-up: Dovecot indexes the Maildir, caches fill
 
@@ -169,12 +262,12 @@ def main() -> int:
         config = Path(tmp) / "config.yaml"
         database = Path(tmp) / "state.db"
         write_config(config, server, user, database)
-        full_wall, full_s, document = followup_sync(config, password)
+        full = followup_sync(config, password)
         peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        [inbox] = [f for f in document["accounts"][0]["folders"] if f["name"] == "INBOX"]  # type: ignore[index]
+        [inbox] = [f for f in full.document["accounts"][0]["folders"] if f["name"] == "INBOX"]
         assert inbox["new"] == fetched, (inbox, fetched)
 
-        quiet_wall, quiet_s, _ = followup_sync(config, password)
+        quiet = followup_sync(config, password)
         settings = Settings.model_validate(
             {"accounts": [{"name": "bench", "address": user, "password_env": "X",
                            "imap": {"host": "127.0.0.1", "port": server.port, "security": "none"},
@@ -196,13 +289,16 @@ def main() -> int:
         floor_quiet_ms = min(raw_no_change(server, user) for _ in range(3)) * 1000
 
     print(f"(a) raw imapclient floor:       {floor_s:8.2f} s  ({fetched} messages fetched)")
-    print(
-        f"(b) followup sync, empty db:    {full_s:8.2f} s  (wall {full_wall:.2f} s with start-up)"
-    )
-    print(f"    ratio (b)/(a):              {full_s / floor_s:8.2f}")
+    print(f"(b) followup sync, empty db:    {full.elapsed_s:8.2f} s  "
+          f"(wall {full.wall_s:.2f} s with start-up)")  # fmt: skip
+    print(f"    of which the sync:          {full.sync_s:8.2f} s")
+    print(f"    and the analysis pass:      {full.analysis_s:8.2f} s")
+    print(f"    ratio sync/(a):             {full.sync_s / floor_s:8.2f}")
+    print(f"    ratio (b)/(a):              {full.elapsed_s / floor_s:8.2f}  (analysis included)")
     print(f"    peak RSS of (b):            {peak_rss_mb:8.1f} MB")
-    print(f"(c) no-change sync --once:      {quiet_s * 1000:8.1f} ms "
-          f"(wall {quiet_wall:.2f} s with start-up)")  # fmt: skip
+    print(f"    peak RSS before analysis:   {full.sync_rss_mb:8.1f} MB  (the sync's own process)")
+    print(f"(c) no-change sync --once:      {quiet.elapsed_s * 1000:8.1f} ms "
+          f"(analysis {quiet.analysis_s * 1000:.1f} ms; wall {quiet.wall_s:.2f} s)")  # fmt: skip
     print(f"    no-change pass, open conn.: {pass_ms:8.1f} ms, {trips} IMAP round trips "
           f"for {len(report.folders)} folders")  # fmt: skip
     print(f"    the same commands, raw:     {floor_quiet_ms:8.1f} ms "

@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
@@ -236,8 +236,17 @@ class PrivateDovecot:
 
     host = LOOPBACK
 
-    def __init__(self, *, tls: bool = True, directory: Path | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        tls: bool = True,
+        directory: Path | None = None,
+        mail_format: Literal["maildir", "sdbox", "mdbox"] = "maildir",
+    ) -> None:
         self.binary = find_dovecot()
+        # Maildir is what the tests drop files into; sdbox and mdbox are Dovecot's own formats
+        # (what larger installations use), for the benchmarks.
+        self.mail_format = mail_format
         self.version = dovecot_version(self.binary)
         if self.version >= (2, 4):
             # 2.4 renamed and restructured most of the settings written below.
@@ -538,7 +547,11 @@ class PrivateDovecot:
                 f"last_valid_uid = {run_as.uid}",
                 f"first_valid_gid = {run_as.gid}",
                 f"last_valid_gid = {run_as.gid}",
-                "mail_location = maildir:~/Maildir",
+                (
+                    "mail_location = maildir:~/Maildir"
+                    if self.mail_format == "maildir"
+                    else f"mail_location = {self.mail_format}:~/{self.mail_format}"
+                ),
                 # Tests kill processes, not machines: page cache survives, so skip the fsyncs.
                 "mail_fsync = never",
                 "passdb {",

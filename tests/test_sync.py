@@ -15,12 +15,14 @@ import pytest
 from sqlmodel import col, func, select
 
 from tests.servers import ImapAccount, PrivateDovecot, free_port
+from tests.test_partial import WHOLE
 from tracker.config import AccountSettings, Secret, Settings
 from tracker.errors import ConnectionLost, LoginRefused, ServerUnreachable
 from tracker.mail.imap import FETCH_BATCH, ImapConnection
 from tracker.store import Store, open_store
 from tracker.store.models import MessageCopyRow, MessageRow, ThreadRow
 from tracker.sync import sync_account
+from tracker.understand.parse import parse_message
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -396,3 +398,41 @@ def test_parallel_parsing_killed_mid_sync_then_resumed(
     assert folder_report(report, "INBOX").new == total - 10
     assert stored_ids(store) == sorted(f"<m{n}@sync.test>" for n in range(total))
     assert counts(store) == (total, total)
+
+
+def test_only_the_text_and_calendar_parts_are_fetched(imap_account: ImapAccount) -> None:
+    attachment = b"QUJD" * 100_000  # 400 KB of "attachment"
+    imap_account.append("INBOX", WHOLE.replace(b"QUJD" * 2000, attachment))
+    imap_account.append("INBOX", mail(2))
+    with connect(imap_account) as imap:
+        imap.select("INBOX")
+        plain, mixed = sorted(imap.fetch(imap.search_uids()), key=lambda m: len(m.raw))
+    assert b"QUJD" not in mixed.raw and len(mixed.raw) < 2000
+    assert mixed.size > len(attachment)  # RFC822.SIZE still tells the whole size
+    whole = parse_message(WHOLE, ["me@followup.test"])
+    partial = parse_message(mixed.raw, ["me@followup.test"])
+    assert (partial.message_id, partial.text) == (whole.message_id, whole.text)
+    assert [e.uid for e in partial.calendar] == ["ev1"]
+    assert parse_message(plain.raw).new_text == "body 2"
+
+
+def test_threads_that_lose_a_message_are_grouped_again(
+    imap_account: ImapAccount, store: Store
+) -> None:
+    # One subject 40 days apart each: the middle message alone joins the first and the last.
+    uids = [
+        imap_account.append("INBOX", mail(n, subject="Interview", day=day))
+        for n, day in ((1, 100), (2, 60), (3, 20))
+    ]
+    run_sync(imap_account, store)
+    assert len(store.thread_keys("main")) == 1
+    client = imap_account.client()
+    client.select_folder("INBOX")
+    client.delete_messages([uids[1]])
+    client.expunge()
+    client.logout()
+    run_sync(imap_account, store)
+    grouped = {m.message_id: m.thread_key for m in store.stored_messages("main", ["subject"])}
+    assert set(grouped) == {"<m1@sync.test>", "<m3@sync.test>"}
+    assert grouped["<m1@sync.test>"] != grouped["<m3@sync.test>"]
+    assert set(store.thread_keys("main")) == set(grouped.values())

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import itertools
 import random
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.factories import OWNER, message
-from tracker.understand.parse import Message
+from tracker.config import Settings
+from tracker.mail.imap import FetchedMessage
+from tracker.store import FolderState, open_store
+from tracker.sync import parse_batch, thread_pass
+from tracker.understand.parse import Message, parse_message
 from tracker.understand.threads import group_threads, normalise_subject
 
 
@@ -218,3 +223,66 @@ def test_grouping_does_not_depend_on_input_order(rnd: random.Random) -> None:
     rnd.shuffle(messages)
     assert groups(messages) == expected
     assert sorted(itertools.chain.from_iterable(expected)) == sorted(m.message_id for m in messages)
+
+
+# --- the incremental threading pass (tracker.sync.thread_pass) against grouping all at once ---
+
+
+def _random_mailbox(seed: int, count: int) -> list[bytes]:
+    """Mail that exercises every rule: replies naming parents that arrive later (or never),
+    shared subjects with and without a shared participant, dates far apart, copies."""
+    rnd = random.Random(seed)
+    base = datetime(2026, 6, 1, tzinfo=UTC)
+    raws = []
+    for n in range(count):
+        parents = [f"<p{rnd.randrange(count + 10)}@t.example>" for _ in range(rnd.randrange(3))]
+        sender = rnd.choice([OWNER, *(f"r{i}@co{i % 4}.example" for i in range(8))])
+        to = OWNER if sender != OWNER else f"r{rnd.randrange(8)}@co1.example"
+        subject = rnd.choice(["Interview", "Re: Interview", "Next steps", "Offer", f"Topic {n}"])
+        date = base + timedelta(days=rnd.randrange(200), minutes=n)
+        headers = [
+            f"From: {sender}", f"To: {to}", f"Subject: {subject}",
+            f"Date: {date.strftime('%a, %d %b %Y %H:%M:%S +0000')}",
+            f"Message-ID: <p{n}@t.example>",
+        ]  # fmt: skip
+        if parents:
+            headers += [f"In-Reply-To: {parents[-1]}", f"References: {' '.join(parents)}"]
+        raws.append(("\r\n".join(headers) + f"\r\n\r\nbody {n}\r\n").encode())
+    return raws
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_incremental_threading_equals_grouping_the_whole_mailbox(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tracker.sync.THREAD_CHUNK", 7)  # several chunks a pass
+    raws = _random_mailbox(seed, 120)
+    account = Settings.model_validate(
+        {"accounts": [{"name": "main", "address": OWNER, "password_env": "X",
+                       "imap": {"host": "127.0.0.1", "port": 1, "security": "none"},
+                       "smtp": {"host": "127.0.0.1", "port": 2, "security": "none"}}]}
+    ).accounts[0]  # fmt: skip
+    store = open_store("sqlite://")
+    store.upsert_account("main", "imap", OWNER)
+    rnd = random.Random(seed)
+    uid = 0
+    while uid < len(raws):  # arriving in passes of random size, each threaded incrementally
+        size = rnd.randrange(1, 30)
+        fetched = [
+            FetchedMessage(uid=u + 1, raw=raws[u], size=1, flags=(), internaldate=None)
+            for u in range(uid, min(uid + size, len(raws)))
+        ]
+        uid += size
+        state = FolderState("INBOX", "inbox", uidvalidity=1, uidnext=uid + 1)
+        store.save_folder_batch("main", state, parse_batch((OWNER,), fetched))
+        thread_pass(store, account)
+    expected = {
+        frozenset(t.message_ids): t.thread_id
+        for t in group_threads([parse_message(r, [OWNER]) for r in raws], [OWNER])
+    }
+    got: dict[str, set[str]] = {}
+    for stored in store.stored_messages("main", ["subject"]):
+        assert stored.thread_key is not None
+        got.setdefault(stored.thread_key, set()).add(stored.message_id)
+    assert {frozenset(ids): key for key, ids in got.items()} == expected
+    assert set(store.thread_keys("main")) == set(expected.values())

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -30,10 +30,17 @@ from tracker.analysis import analyse_account
 from tracker.config import AccountSettings, Settings, resolve_password
 from tracker.errors import ConnectionLost, FollowupError, MailServerError
 from tracker.mail.imap import FETCH_BATCH, FetchedMessage, Folder, FolderStatus, ImapConnection
-from tracker.store import FolderState, MessageCopy, MessageRecord, Store, ThreadSummary
+from tracker.store import (
+    FolderState,
+    MessageCopy,
+    MessageRecord,
+    Store,
+    StoredMessage,
+    ThreadSummary,
+)
 from tracker.understand.message_json import message_from_json, message_to_json
-from tracker.understand.parse import parse_message
-from tracker.understand.threads import group_threads
+from tracker.understand.parse import Message, parse_message
+from tracker.understand.threads import Thread, group_threads, normalise_subject
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +49,10 @@ THREADING_FIELDS = (
     *("in_reply_to", "references", "subject", "sender", "to", "cc", "reply_to", "date"),
     "direction",
 )
+
+# Up to this many new messages, the threading pass reads back only the threads they may join;
+# beyond, it groups the whole mailbox at once (a first sync: nearly every thread is new).
+THREAD_CHUNK = 2000
 
 # From this many batches on, parsing runs in a second process (starting it costs ~1 s).
 PARALLEL_FROM_BATCHES = 8
@@ -120,11 +131,15 @@ def sync_account(
     # SINCE matches whole days in the server's zone: a day wider, filtered exactly below.
     since = now - timedelta(days=lookback_days)
     folders = []
+    regroup: set[str] = set()  # threads that lost a message: grouped again below
     for folder in imap.folders_to_sync():
         try:
             folders.append(
-                sync_folder(imap, store, folder, now=now, since=since, progress=progress)
-            )
+                sync_folder(
+                    imap, store, folder, now=now, since=since, progress=progress,
+                    regroup=regroup,
+                )
+            )  # fmt: skip
         except ConnectionLost:
             raise  # the whole account is retried later, from where the store says it got
         except MailServerError as exc:
@@ -134,18 +149,79 @@ def sync_account(
                                facts={"folder": folder.name})  # fmt: skip
             folders.append(FolderReport(folder.name, None, 0, 0, 0, 0, error=str(exc)))
     # Also after a pass that was cut short between storing mail and grouping it.
-    if any(f.new or f.vanished for f in folders) or store.unthreaded_count(account.name):
-        thread_pass(store, account)
+    if any(f.new for f in folders) or regroup or store.unthreaded_count(account.name):
+        thread_pass(store, account, regroup)
     return AccountReport(account.name, tuple(folders), round_trips=imap.round_trips)
 
 
-def thread_pass(store: Store, account: AccountSettings) -> int:
-    """Group the account's stored messages into threads and record them; returns the count."""
-    stored = store.stored_messages(account.name, THREADING_FIELDS)
-    messages = [message_from_json({**m.facts, "message_id": m.message_id}) for m in stored]
-    gmail = {m.message_id: m.gm_thrid for m in stored if m.gm_thrid is not None}
+def thread_pass(store: Store, account: AccountSettings, regroup: Iterable[str] = ()) -> int:
+    """Group the account's new messages into threads, and regroup the threads in `regroup`
+    (they lost a message); returns how many threads were (re)recorded.
+
+    A pass with little new mail (the daemon's usual one) is incremental: only the threads the
+    new mail may join are read back. A thread may be joined by a message naming one of its
+    ids (Message-ID, In-Reply-To, References), by a message one of its messages names, or
+    (rule 3 of `group_threads`) by a message with the same subject; the threads so related
+    are read until no more are, and regrouped with the new messages, which gives the same
+    threads as grouping the whole mailbox. A pass with more new mail than THREAD_CHUNK (a
+    first sync) groups the whole mailbox at once, reading only the threading headers.
+    """
+    pending = set(regroup)
+    if store.unthreaded_count(account.name) > THREAD_CHUNK:
+        return _whole_pass(store, account)
+    new = store.stored_messages(account.name, THREADING_FIELDS, unthreaded=True)
+    if not new and not pending:
+        return 0
+    index = _ThreadIndex.load(store, account.name)
+    messages = {m.message_id: m for m in new}
+    keys, read = pending, set[str]()
+    frontier = list(new)
+    while True:
+        for message in frontier:
+            keys |= index.related(message)
+        unread = sorted(keys - read)
+        if not unread:
+            break
+        read.update(unread)
+        members = store.stored_messages(account.name, THREADING_FIELDS, thread_keys=unread)
+        frontier = [m for m in members if m.message_id not in messages]
+        messages.update((m.message_id, m) for m in frontier)
+    threads = group_threads(
+        [_threading_message(m) for m in messages.values()],
+        account.owner_addresses,
+        {m.message_id: m.gm_thrid for m in messages.values() if m.gm_thrid is not None},
+    )
+    moved = store.save_threads(account.name, _summaries(threads), replacing=read)
+    log.info(
+        "threads grouped account=%s new=%d read_back=%d threads=%d moved=%d",
+        account.name, len(new), len(messages) - len(new), len(threads), moved,
+    )  # fmt: skip
+    return len(threads)
+
+
+def _whole_pass(store: Store, account: AccountSettings) -> int:
+    gmail: dict[str, int] = {}
+    messages = []
+    # Streamed: each row becomes a lightweight message at once; the rows are not kept.
+    for stored in store.iter_stored_messages(account.name, THREADING_FIELDS):
+        messages.append(_threading_message(stored))
+        if stored.gm_thrid is not None:
+            gmail[stored.message_id] = stored.gm_thrid
     threads = group_threads(messages, account.owner_addresses, gmail)
-    summaries = [
+    del messages
+    replaced = store.thread_keys(account.name)
+    moved = store.save_threads(account.name, _summaries(threads), replacing=replaced)
+    log.info("threads grouped account=%s whole mailbox threads=%d moved=%d",
+             account.name, len(threads), moved)  # fmt: skip
+    return len(threads)
+
+
+def _threading_message(stored: StoredMessage) -> Message:
+    return message_from_json({**stored.facts, "message_id": stored.message_id})
+
+
+def _summaries(threads: Sequence[Thread]) -> list[ThreadSummary]:
+    return [
         ThreadSummary(
             thread_key=t.thread_id,
             subject=t.messages[0].subject,
@@ -155,9 +231,49 @@ def thread_pass(store: Store, account: AccountSettings) -> int:
         )
         for t in threads
     ]
-    moved = store.save_threads(account.name, summaries)
-    log.info("threads grouped account=%s threads=%d moved=%d", account.name, len(threads), moved)
-    return len(threads)
+
+
+class _ThreadIndex:
+    """Which stored threads a message may join: by the ids they hold, and by subject.
+
+    Built from plain columns (no facts) once a pass, a few strings a message; it may name a
+    thread that no longer exists or one that will not join after all: reading one thread
+    too many costs a query, never a wrong grouping.
+    """
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, str] = {}
+        self._more_by_id: dict[str, set[str]] = {}  # ids two stored threads both name
+        self._by_subject: dict[str, set[str]] = {}
+        self._keys: dict[str, str] = {}  # one string object per thread key
+
+    @classmethod
+    def load(cls, store: Store, account: str) -> _ThreadIndex:
+        index = cls()
+        for message_id, key, in_reply_to, references, subject in store.threaded_headers(account):
+            index._note(key, (message_id, *in_reply_to.split(), *references.split()), subject)
+        return index
+
+    def related(self, message: StoredMessage) -> set[str]:
+        facts = message.facts
+        ids = (message.message_id, *facts.get("in_reply_to", ()), *facts.get("references", ()))
+        found = {self._by_id[i] for i in ids if i in self._by_id}
+        for i in ids:
+            found |= self._more_by_id.get(i, set())
+        subject = normalise_subject(str(facts.get("subject", "")))
+        if subject:
+            found |= self._by_subject.get(subject, set())
+        return found
+
+    def _note(self, key: str, ids: Iterable[str], subject: str) -> None:
+        key = self._keys.setdefault(key, key)
+        for i in ids:
+            known = self._by_id.setdefault(i, key)
+            if known != key:
+                self._more_by_id.setdefault(i, set()).add(key)
+        normalised = normalise_subject(subject)
+        if normalised:
+            self._by_subject.setdefault(normalised, set()).add(key)
 
 
 def sync_folder(
@@ -168,8 +284,11 @@ def sync_folder(
     now: datetime,
     since: datetime,
     progress: Progress | None = None,
+    regroup: set[str] | None = None,
 ) -> FolderReport:
-    """One incremental pass over `folder` (see the module docstring)."""
+    """One incremental pass over `folder` (see the module docstring). The threads that lose
+    a message (expunged, or gone with an old UIDVALIDITY) are added to `regroup`."""
+    lost = regroup if regroup is not None else set()
     account = imap.account
     state = store.get_folder_state(account.name, folder.name)
     if state is not None:
@@ -179,6 +298,9 @@ def sync_folder(
     status = imap.select(folder.name)
     fresh = state is None or state.uidvalidity != status.uidvalidity
     if fresh and state is not None:
+        lost |= store.thread_keys_of_copies(
+            account.name, folder.name, store.known_uids(account.name, folder.name)
+        )
         log.warning(
             "UIDVALIDITY changed account=%s folder=%s old=%s new=%s: re-reading the folder",
             account.name, folder.name, state.uidvalidity, status.uidvalidity,
@@ -200,7 +322,7 @@ def sync_folder(
             changed = _update_flags(imap, store, folder, modseq, set(new_uids))
         # EXISTS = before + arrived - expunged: only a shortfall makes the UID list worth it.
         if status.exists < (previous.message_count or 0) + len(new_uids):
-            vanished = _remove_vanished(imap, store, folder)
+            vanished = _remove_vanished(imap, store, folder, lost)
 
     final = FolderState(
         name=folder.name,
@@ -338,8 +460,11 @@ def _update_flags(
     return store.update_copy_flags(account, folder.name, flags)
 
 
-def _remove_vanished(imap: ImapConnection, store: Store, folder: Folder) -> int:
+def _remove_vanished(imap: ImapConnection, store: Store, folder: Folder, lost: set[str]) -> int:
     account = imap.account.name
     present = set(imap.search_uids(from_uid=1))
     gone = store.known_uids(account, folder.name) - present
-    return store.remove_copies(account, folder.name, gone) if gone else 0
+    if not gone:
+        return 0
+    lost |= store.thread_keys_of_copies(account, folder.name, gone)
+    return store.remove_copies(account, folder.name, gone)

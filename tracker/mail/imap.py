@@ -16,7 +16,7 @@ import logging
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timezone
@@ -32,16 +32,23 @@ from tracker.errors import (
     MailServerError,
     ServerUnreachable,
 )
+from tracker.mail.partial import Node, UnreadableStructure, read_structure, rebuild, wanted_sections
+from tracker.understand.parse import PARTIAL_HEADER_FIELDS
 
 log = logging.getLogger(__name__)
 
 FolderRole = Literal["inbox", "sent", "all", "other"]
 T = TypeVar("T")
 
-# The part of each message fetched: its first bytes, which hold the headers and, in nearly
-# all mail, the text and calendar parts; attachments beyond the cap are never downloaded.
+# What is fetched of each message: its metadata, structure and the header fields the parser
+# reads, then its text and calendar parts up to this many bytes each; never attachments.
 DEFAULT_BODY_CAP = 64 * 1024
 FETCH_BATCH = 250
+META_ITEMS = (
+    "FLAGS", "INTERNALDATE", "RFC822.SIZE", "BODYSTRUCTURE",
+    f"BODY.PEEK[HEADER.FIELDS ({' '.join(f.upper() for f in PARTIAL_HEADER_FIELDS)})]",
+)  # fmt: skip
+WHOLE = "whole"  # the section name of "the message's first bytes" (the fallback)
 _GMAIL_ITEMS = ("X-GM-MSGID", "X-GM-THRID", "X-GM-LABELS")
 _SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "Sent Mail", "INBOX.Sent", "Gesendet")
 
@@ -66,7 +73,8 @@ class FolderStatus:
 
 @dataclass(frozen=True)
 class FetchedMessage:
-    """One message as the server gave it: its first bytes and its metadata."""
+    """One message as the server gave it: what understanding reads of it (the header fields,
+    text and calendar parts, rebuilt as one MIME message) and its metadata."""
 
     uid: int
     raw: bytes
@@ -257,20 +265,45 @@ class ImapConnection:
     def fetch(
         self, uids: Sequence[int], *, body_cap: int = DEFAULT_BODY_CAP
     ) -> list[FetchedMessage]:
-        """Fetch `uids` (an explicit list) with the first `body_cap` bytes of each message."""
+        """Fetch `uids` (an explicit list): what understanding reads of each, never more.
+
+        First the metadata, the BODYSTRUCTURE and the header fields the parser reads; then the
+        text and calendar parts, up to `body_cap` bytes each, one command per distinct set of
+        sections (mail of one kind shares one: a batch takes two or three commands). Each
+        message is rebuilt as a compact MIME message of those pieces (`tracker.mail.partial`).
+        A message whose structure or header cannot be read this way is fetched as its first
+        `body_cap` bytes instead, as a whole-message reader would see it.
+        """
         if not uids:
             return []
-        items = ["FLAGS", "INTERNALDATE", "RFC822.SIZE", f"BODY.PEEK[]<0.{body_cap}>"]
-        if self.is_gmail:
-            items += _GMAIL_ITEMS
-        reply = self._call("UID FETCH", lambda: self.client.fetch(list(uids), items))
-        fetched = []
+        items = [*META_ITEMS, *(_GMAIL_ITEMS if self.is_gmail else ())]
+        reply = self._fetch_items(uids, items)
+        plans: dict[int, tuple[Node, bytes] | None] = {}
+        groups: dict[tuple[str, ...], list[int]] = {}
         for uid in uids:
             data = reply.get(uid)
             if data is None:
                 continue  # expunged between SEARCH and FETCH
-            fetched.append(_fetched(uid, data))
+            plans[uid] = plan = fetch_plan(data)
+            sections = wanted_sections(plan[0]) if plan is not None else (WHOLE,)
+            if sections:
+                groups.setdefault(sections, []).append(uid)
+        parts: dict[int, dict[bytes, Any]] = {}
+        for sections, members in groups.items():
+            answer = self._fetch_items(members, part_items(sections, body_cap))
+            for uid, data in answer.items():
+                parts.setdefault(uid, {}).update(data)
+        fetched = []
+        for uid, plan in plans.items():
+            pieces = _sections(parts.get(uid, {}))
+            raw = pieces.get(WHOLE, b"") if plan is None else rebuild(plan[1], plan[0], pieces)
+            fetched.append(_fetched(uid, reply[uid], raw))
         return fetched
+
+    def _fetch_items(
+        self, uids: Sequence[int], items: Sequence[str]
+    ) -> dict[int, dict[bytes, Any]]:
+        return self._call("UID FETCH", lambda: self.client.fetch(list(uids), list(items)))
 
     def flags(self, uids: Sequence[int]) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
         """Flags and (Gmail) labels of `uids`."""
@@ -296,9 +329,7 @@ class ImapConnection:
         # Searching the bare id inside the header (servers match substrings) avoids how
         # servers differ on the angle brackets.
         bare = message_id.strip().strip("<>")
-        uids = self._call(
-            "UID SEARCH", lambda: self.client.search(["HEADER", "Message-ID", bare])
-        )
+        uids = self._call("UID SEARCH", lambda: self.client.search(["HEADER", "Message-ID", bare]))
         return bool(uids)
 
     def append_sent(self, folder: str, raw: bytes, when: datetime) -> None:
@@ -401,12 +432,38 @@ def _first_present(candidates: Sequence[str], names: set[str]) -> str | None:
     return None
 
 
-def _fetched(uid: int, data: dict[bytes, Any]) -> FetchedMessage:
-    raw = b""
+def fetch_plan(data: Mapping[bytes, Any]) -> tuple[Node, bytes] | None:
+    """From the first FETCH of a message: its structure and header fields, or None when
+    either is unusable (the message is then fetched whole, up to the cap)."""
+    header = next(
+        (v for k, v in data.items() if k.startswith(b"BODY[HEADER") and isinstance(v, bytes)),
+        b"",
+    )
+    structure = data.get(b"BODYSTRUCTURE")
+    if not header.strip() or not isinstance(structure, tuple):
+        return None
+    try:
+        return read_structure(structure), header
+    except UnreadableStructure:
+        return None
+
+
+def part_items(sections: Sequence[str], body_cap: int) -> list[str]:
+    """The FETCH items of the second command: each section's first `body_cap` bytes."""
+    return [f"BODY.PEEK[{'' if s == WHOLE else s}]<0.{body_cap}>" for s in sections]
+
+
+def _sections(data: Mapping[bytes, Any]) -> dict[str, bytes]:
+    """`BODY[1.2]<0>` → "1.2"; `BODY[]<0>` → WHOLE."""
+    found = {}
     for key, value in data.items():
         if key.startswith(b"BODY[") and isinstance(value, bytes):
-            raw = value
-            break
+            section = key[5 : key.index(b"]")].decode("ascii", "replace")
+            found[section or WHOLE] = value
+    return found
+
+
+def _fetched(uid: int, data: dict[bytes, Any], raw: bytes) -> FetchedMessage:
     internaldate = data.get(b"INTERNALDATE")
     msgid, thrid = data.get(b"X-GM-MSGID"), data.get(b"X-GM-THRID")
     return FetchedMessage(

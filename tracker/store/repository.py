@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Text, bindparam, cast, delete, insert, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -236,13 +237,23 @@ class Store:
     # threads
 
     def stored_messages(
-        self, account: str, fields: Sequence[str] | None = None
+        self,
+        account: str,
+        fields: Sequence[str] | None = None,
+        *,
+        thread_keys: Sequence[str] | None = None,
+        unthreaded: bool = False,
+        limit: int | None = None,
     ) -> list[StoredMessage]:
         """Every parseable message of `account` that still has a copy in some folder.
 
         With `fields`, only those keys of each message's facts are read (the threading pass
-        needs headers, not texts: it stays small on a large mailbox).
+        needs headers, not texts: it stays small on a large mailbox). `thread_keys` narrows
+        to those threads' messages; `unthreaded` to the messages no threading pass grouped
+        yet, the first `limit` of them in the order they were stored.
         """
+        if thread_keys is not None and not thread_keys:
+            return []
         with self.session() as session:
             account_id = _account_id(session, account)
             has_copy = select(MessageCopyRow.message_row_id).distinct()
@@ -257,35 +268,109 @@ class Store:
                 col(MessageRow.unparseable).is_(None),
                 col(MessageRow.id).in_(has_copy),
             )
+            if unthreaded:
+                query = query.where(col(MessageRow.thread_key).is_(None))
+                query = query.order_by(col(MessageRow.id)).limit(limit)
             stored = []
-            for message_id, gm_thrid, thread_key, *values in session.execute(query).all():
-                facts = (
-                    (values[0] or {}) if fields is None
-                    else {name: value for name, value in zip(fields, values, strict=True)
-                          if value is not None}
-                )  # fmt: skip
-                stored.append(StoredMessage(message_id, gm_thrid, thread_key, facts))
+            for chunk in _chunks(list(thread_keys)) if thread_keys is not None else [None]:
+                narrowed = (
+                    query if chunk is None else query.where(col(MessageRow.thread_key).in_(chunk))
+                )
+                for message_id, gm_thrid, thread_key, *values in session.execute(narrowed).all():
+                    facts = (
+                        (values[0] or {}) if fields is None
+                        else {name: value for name, value in zip(fields, values, strict=True)
+                              if value is not None}
+                    )  # fmt: skip
+                    stored.append(StoredMessage(message_id, gm_thrid, thread_key, facts))
             return stored
 
-    def save_threads(self, account: str, threads: Sequence[ThreadSummary]) -> int:
+    def iter_stored_messages(self, account: str, fields: Sequence[str]) -> Iterator[StoredMessage]:
+        """`stored_messages(account, fields)`, streamed: rows are read a thousand at a time."""
+        with self.session() as session:
+            account_id = _account_id(session, account)
+            has_copy = select(MessageCopyRow.message_row_id).distinct()
+            columns = [col(MessageRow.facts)[name] for name in fields]
+            query = sa_select(
+                col(MessageRow.message_id), col(MessageRow.gm_thrid), col(MessageRow.thread_key),
+                *columns,
+            ).where(
+                col(MessageRow.account_id) == account_id,
+                col(MessageRow.unparseable).is_(None),
+                col(MessageRow.id).in_(has_copy),
+            )  # fmt: skip
+            for message_id, gm_thrid, thread_key, *values in session.execute(
+                query.execution_options(yield_per=1000)
+            ):
+                facts = {n: v for n, v in zip(fields, values, strict=True) if v is not None}
+                yield StoredMessage(message_id, gm_thrid, thread_key, facts)
+
+    def threaded_headers(self, account: str) -> Iterator[tuple[str, str, str, str, str]]:
+        """(Message-ID, thread key, In-Reply-To, References, subject) of every grouped
+        parseable message with a copy: what finds the threads new mail may join. Streamed."""
+        with self.session() as session:
+            account_id = _account_id(session, account)
+            has_copy = select(MessageCopyRow.message_row_id).distinct()
+            columns = (
+                col(MessageRow.message_id), col(MessageRow.thread_key),
+                col(MessageRow.in_reply_to), col(MessageRow.references), col(MessageRow.subject),
+            )  # fmt: skip
+            query = sa_select(*columns).where(
+                col(MessageRow.account_id) == account_id,
+                col(MessageRow.unparseable).is_(None),
+                col(MessageRow.thread_key).is_not(None),
+                col(MessageRow.id).in_(has_copy),
+            )  # fmt: skip
+            for row in session.execute(query.execution_options(yield_per=2000)):
+                yield row[0], row[1], row[2] or "", row[3] or "", row[4] or ""
+
+    def thread_keys_of_copies(self, account: str, folder: str, uids: Iterable[int]) -> set[str]:
+        """The threads of the messages at `uids` in `folder` (before they are removed)."""
+        wanted = list(uids)
+        keys: set[str] = set()
+        with self.session() as session:
+            row = _folder(session, _account_id(session, account), folder)
+            if row is None:
+                return keys
+            for chunk in _chunks(wanted):
+                query = (
+                    select(MessageRow.thread_key)
+                    .join(MessageCopyRow, col(MessageCopyRow.message_row_id) == col(MessageRow.id))
+                    .where(
+                        MessageCopyRow.folder_id == row.id,
+                        MessageCopyRow.uidvalidity == row.uidvalidity,
+                        col(MessageCopyRow.uid).in_(chunk),
+                        col(MessageRow.thread_key).is_not(None),
+                    )
+                )
+                keys.update(key for key in session.exec(query).all() if key is not None)
+        return keys
+
+    def save_threads(
+        self, account: str, threads: Sequence[ThreadSummary], replacing: Iterable[str] = ()
+    ) -> int:
         """Record `threads` and point their messages at them; returns how many messages moved.
 
-        Threads that no longer hold any message (merged into another) are removed.
+        The threads named in `replacing` (those the pass regrouped) that no longer hold any
+        message (merged into another) are removed; threads not named are left as they are.
         """
         moved = 0
+        replaced = set(replacing)
         with self.session() as session:
             account_id = _account_id(session, account)
             owner = {mid: t.thread_key for t in threads for mid in t.message_ids}
-            current = session.exec(
-                select(MessageRow.id, MessageRow.message_id, MessageRow.thread_key).where(
-                    MessageRow.account_id == account_id
-                )
-            ).all()
             moves: dict[str, list[int]] = {}
-            for row_id, message_id, thread_key in current:
-                key = owner.get(message_id)
-                if key is not None and thread_key != key and row_id is not None:
-                    moves.setdefault(key, []).append(row_id)
+            for id_chunk in _chunks(list(owner)):
+                current = session.exec(
+                    select(MessageRow.id, MessageRow.message_id, MessageRow.thread_key).where(
+                        MessageRow.account_id == account_id,
+                        col(MessageRow.message_id).in_(id_chunk),
+                    )
+                ).all()
+                for row_id, message_id, thread_key in current:
+                    key = owner[message_id]
+                    if thread_key != key and row_id is not None:
+                        moves.setdefault(key, []).append(row_id)
             for key, ids in moves.items():
                 for start in range(0, len(ids), 500):
                     session.exec(
@@ -295,16 +380,18 @@ class Store:
                     )
                 moved += len(ids)
             table = ThreadRow.__table__  # type: ignore[attr-defined]
-            existing = {
-                key: (row_id, kept)
-                for row_id, key, kept in session.execute(
-                    select(
-                        table.c.id,
-                        table.c.thread_key,
-                        (table.c.stopped_at.is_not(None)) | (table.c.muted_until.is_not(None)),
-                    ).where(table.c.account_id == account_id)
-                ).all()
-            }
+            existing: dict[str, tuple[int, bool]] = {}
+            for key_chunk in _chunks(sorted({t.thread_key for t in threads} | replaced)):
+                existing.update(
+                    (key, (row_id, kept))
+                    for row_id, key, kept in session.execute(
+                        select(
+                            table.c.id,
+                            table.c.thread_key,
+                            (table.c.stopped_at.is_not(None)) | (table.c.muted_until.is_not(None)),
+                        ).where(table.c.account_id == account_id, table.c.thread_key.in_(key_chunk))
+                    ).all()
+                )
             values = [
                 {
                     "account_id": account_id,
@@ -338,7 +425,7 @@ class Store:
             wanted = {t.thread_key for t in threads}
             # Merged away, unless it carries the owner's decisions (stop, mute).
             stale = [row_id for key, (row_id, kept) in existing.items()
-                     if key not in wanted and not kept]  # fmt: skip
+                     if key in replaced and key not in wanted and not kept]  # fmt: skip
             for chunk in _chunks(stale):
                 session.execute(delete(table).where(table.c.id.in_(chunk)))
         return moved
@@ -350,6 +437,10 @@ class Store:
                 MessageRow.account_id == _account_id(session, account),
                 col(MessageRow.thread_key).is_(None),
                 col(MessageRow.unparseable).is_(None),
+                # Correlated (indexed), not IN a list of every copy: this runs on every pass.
+                select(MessageCopyRow.id)
+                .where(col(MessageCopyRow.message_row_id) == col(MessageRow.id))
+                .exists(),
             )
             return int(session.exec(query).one())
 

@@ -141,6 +141,17 @@ _CORE_HEADERS = frozenset(
         "user-agent",
     }
 )
+# The header fields the parser reads, for a fetch of only those (IMAP `HEADER.FIELDS`): the
+# core ones, the kept ones and Gmail's thread id. Content-* and MIME-Version are left out (a
+# partial fetch rebuilds them from the BODYSTRUCTURE), and so are Received chains, long and
+# never read.
+PARTIAL_HEADER_FIELDS = tuple(
+    sorted(
+        (_CORE_HEADERS | _KEPT_HEADERS | {"x-gm-thrid"})
+        - {"content-type", "mime-version", "received"}
+    )
+)
+
 # Names mail software uses that Python's codec registry does not know, or that are in
 # practice always written in a superset (WHATWG encoding standard).
 _CHARSET_ALIASES = {
