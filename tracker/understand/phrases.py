@@ -13,12 +13,15 @@ a boundary is compiled as written.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from itertools import pairwise
 
 _LOOKBEHIND = re.compile(r"\(\?<[!=](?:\\.|[^()\\])*\)")
 
 
-def _closing(pattern: str, start: int) -> int:
-    """The index of the parenthesis closing the group opened at `start` (-1 if none)."""
+def _syntax(pattern: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(index, character, depth) of the characters of `pattern` that are regex syntax: escapes
+    and character classes are skipped; `depth` counts the groups open after the character."""
     depth = 0
     in_class = False
     i = start
@@ -31,42 +34,22 @@ def _closing(pattern: str, start: int) -> int:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return i
+        else:
+            depth += (char == "(") - (char == ")")
+            yield i, char, depth
         i += 1
-    return -1
+
+
+def _closing(pattern: str, start: int) -> int:
+    """The index of the parenthesis closing the group opened at `start` (-1 if none)."""
+    return next((i for i, char, depth in _syntax(pattern, start) if char == ")" and depth == 0), -1)
 
 
 def _alternatives(pattern: str) -> list[str]:
     """`pattern` split at its top-level `|`."""
-    parts: list[str] = []
-    depth = 0
-    in_class = False
-    start = 0
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
-        i += 1
-    parts.append(pattern[start:])
-    return parts
+    cuts = [i for i, char, depth in _syntax(pattern) if char == "|" and depth == 0]
+    bounds = [-1, *cuts, len(pattern)]
+    return [pattern[a + 1 : b] for a, b in pairwise(bounds)]
 
 
 def _unbounded(alternative: str, verbose: bool) -> str | None:
