@@ -269,7 +269,7 @@ _RANGE_MERIDIEM = re.compile(
 )
 
 
-def _hour_minute(match: re.Match[str], text: str = "") -> tuple[int, int] | None:
+def _hour_minute(match: re.Match[str], text: str) -> tuple[int, int] | None:
     if match.group("h12"):
         hour, minute = int(match.group("h12")), int(match.group("m12") or 0)
         if not 1 <= hour <= 12:

@@ -233,8 +233,7 @@ def _named_day(month: int, day_of_month: int) -> _Resolve:
         named = date(ctx.sent.year, month, day_of_month)
         if named < ctx.sent:
             named = date(ctx.sent.year + 1, month, day_of_month)
-        due = named - timedelta(days=1) if _BEFORE.match(match.group(0)) else named
-        return due if due >= ctx.sent else None
+        return _by_or_before(named, match, ctx)
 
     return resolve
 
@@ -285,19 +284,21 @@ def _mid_month(match: re.Match[str], ctx: _Context, lang: _Language) -> date | N
 _BEFORE = re.compile(r"(?:before|prior\s+to|ahead\s+of|vor|avant|antes)\b", re.IGNORECASE)
 
 
+def _by_or_before(named: date, match: re.Match[str], ctx: _Context) -> date | None:
+    """`named`, or the day before it when the phrase says "before"; None once that has passed."""
+    due = named - timedelta(days=1) if _BEFORE.match(match.group(0)) else named
+    return due if due >= ctx.sent else None
+
+
 def _christmas(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
     """"by Christmas" is Christmas Day; "before Christmas" the day before it."""
-    christmas = date(ctx.sent.year, 12, 25)
-    due = christmas - timedelta(days=1) if _BEFORE.match(match.group(0)) else christmas
-    return due if due >= ctx.sent else None
+    return _by_or_before(date(ctx.sent.year, 12, 25), match, ctx)
 
 
 def _thanksgiving(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
     """US Thanksgiving (fourth Thursday of November); "before Thanksgiving" the day before."""
     first = date(ctx.sent.year, 11, 1)
-    thursday = first + timedelta(days=(3 - first.weekday()) % 7 + 21)
-    due = thursday - timedelta(days=1) if _BEFORE.match(match.group(0)) else thursday
-    return due if due >= ctx.sent else None
+    return _by_or_before(first + timedelta(days=(3 - first.weekday()) % 7 + 21), match, ctx)
 
 
 def _after_holidays(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
