@@ -4,7 +4,9 @@
     .venv/bin/python bench/accuracy.py --split tune --verbose
 
 Parses each thread folder's .eml files, groups them (one thread per folder is expected; a
-mismatch counts as an error), runs detect + thread_facts and compares with the labels. Then
+mismatch counts as an error), reads the mail threads of one hiring process together
+(`tracker.understand.processes`), runs detect + thread_facts and compares with the labels;
+it names any folder whose process followup would track in more than one thread. Then
 the policy (default settings, 30 days after the thread's last message) is asked for the next
 step of every thread whose labels say it ended (rejected, offer, withdrawn) or that the other
 side asked the owner something: a check-in proposed on one of those is counted and named.
@@ -27,6 +29,7 @@ from tracker.policy import Calendar, ThreadState, decide
 from tracker.understand.detect import Detection
 from tracker.understand.facts import ThreadFacts, thread_facts
 from tracker.understand.parse import parse_message
+from tracker.understand.processes import understood_threads
 from tracker.understand.threads import Thread, group_threads
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus"
@@ -47,6 +50,7 @@ class Result:
     grouping_error: str | None
     proposed: str | None = None  # the policy's step kind 30 days after the last message
     mail_threads: int = 1  # the mail threads the folder's messages form
+    tracked: int = 0  # the threads followup would track as hiring threads (one process: 1)
 
 
 @dataclass
@@ -103,7 +107,9 @@ def run_case(case: Case) -> Result:
     """The whole pipeline on one labelled folder."""
     owners = frozenset(a.lower() for a in case.label["owner"])
     messages = [parse_message(raw, owners) for raw in case.raws]
-    threads = group_threads(messages, owners)
+    mail = group_threads(messages, owners)
+    mail_threads = len(mail)
+    threads = understood_threads(mail, owners)
     if not threads:
         return Result(case, None, None, "no thread")
     found = [(t, thread_facts(t, owners, case.label.get("country"))) for t in threads]
@@ -113,7 +119,8 @@ def run_case(case: Case) -> Result:
     now = (max(dates) if dates else datetime(2026, 12, 1, tzinfo=UTC)) + timedelta(days=30)
     calendar = Calendar(owner_zone=UTC, country=case.label.get("country"))
     step = decide(facts, ThreadState(), PolicySettings(), calendar, now)
-    return Result(case, detection, facts, None, step.kind, len(threads))
+    tracked = sum(f.is_interview for _, f in found)
+    return Result(case, detection, facts, None, step.kind, mail_threads, tracked)
 
 
 def _same_moment(found: datetime | None, expected: str | None) -> bool:
@@ -180,6 +187,11 @@ def report(results: Iterable[Result], title: str, verbose: bool) -> None:
     split = [f"{r.case.label['id']} ({r.mail_threads})" for r in results if r.mail_threads > 1]
     if split:
         print(f"  folders forming several mail threads: {', '.join(split)}")
+    twice = [r.case.label["id"] for r in results if r.tracked > 1]
+    print(
+        f"  one process tracked in several threads: {len(twice)}"
+        + (f" ({' '.join(twice)})" if twice else "")
+    )
     if verbose:
         for line in wrong_detection:
             print(f"    {line}")

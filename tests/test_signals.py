@@ -323,6 +323,12 @@ OUTCOME_CASES = [
         "rejected",
     ),
     ("de-absage", "Wir müssen Ihnen heute leider eine Absage erteilen.", False, "rejected"),
+    ("de-ihnen-absagen", "Leider müssen wir Ihnen nach reiflicher Überlegung absagen.", False,
+     "rejected"),
+    # Cancelling a meeting (Outlook's "Abgesagt:") turns nobody down.
+    ("de-ihnen-termin-absagen", "Leider muss ich Ihnen den Termin morgen absagen.", False, None),
+    ("de-termin-absagen", "leider muss ich unseren Termin am Donnerstag absagen - Herr Wallner "
+     "ist auf Dienstreise. Einen neuen Terminvorschlag schicke ich noch heute.", False, None),
     ("fr-no-follow-up", "Nous ne pourrons pas donner suite à votre candidature.", False,
      "rejected"),
     ("fr-other", "Nous avons choisi une autre candidate pour ce poste.", False, "rejected"),

@@ -17,6 +17,7 @@ from tracker.mail.sources import read_sources
 from tracker.policy import Calendar, ThreadState, decide
 from tracker.understand.facts import thread_facts
 from tracker.understand.parse import Message, parse_message
+from tracker.understand.processes import understood_threads
 from tracker.understand.threads import Thread, group_threads
 
 
@@ -73,7 +74,7 @@ def scan_document(
     return {
         "threads": [
             _thread_document(t, result.owner_addresses, now, calendar, policy)
-            for t in result.threads
+            for t in understood_threads(result.threads, result.owner_addresses)
         ],
         "unparseable": [{"origin": u.origin, "reason": u.reason} for u in result.unparseable],
         "messages_read": result.messages_read,

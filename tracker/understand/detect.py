@@ -47,7 +47,7 @@ ATS_DOMAINS = (
 )
 
 # Words naming a job interview in an invite or a message (en, de, fr, es).
-_INTERVIEW_WORDS = _any(
+INTERVIEW_WORDS = _any(
     r"\binterview",
     r"\bphone screen",
     r"\bscreening call\b",
@@ -67,7 +67,7 @@ _INTERVIEW_WORDS = _any(
 
 # The owner's application named by the other side: a scheduling phrase in such a message is
 # about a job even without the word "interview" ("Ihre Bewerbung ... Zeit für ein Gespräch?").
-_APPLICATION = _any(
+APPLICATION = _any(
     r"\byour application\b",
     r"\b(?:ihre|deine) bewerbung\b",
     r"\b(?:votre|ta) candidature\b",
@@ -314,7 +314,7 @@ def _check_invites(thread: Thread, owners: frozenset[str], tally: _Tally) -> Non
                 continue
             seen.add(key)
             wording = f"{event.summary}\n{event.description}"
-            if not _INTERVIEW_WORDS.search(wording):
+            if not INTERVIEW_WORDS.search(wording):
                 continue
             role = _event_role(event, owners)
             if role == "organizer" or (message.direction == "outgoing" and role != "attendee"):
@@ -344,9 +344,9 @@ def _arranges(message: Message, context: bool) -> str | None:
                 continue
             if (
                 needs_context
-                or _INTERVIEW_WORDS.search(wording)
+                or INTERVIEW_WORDS.search(wording)
                 or message.calendar
-                or _APPLICATION.search(wording)
+                or APPLICATION.search(wording)
                 or _ROLE.search(message.subject)
             ):
                 return found.group(0)
@@ -376,7 +376,7 @@ def _check_messages(thread: Thread, owners: frozenset[str], tally: _Tally) -> No
     ats = scheduling = thanks = role = recruiter = owner_hiring = False
     interviewer = media = other = not_hiring = bulk = False
     context = any(
-        _HIRING_CONTEXT.search(f"{m.subject}\n{m.new_text}") or _INTERVIEW_WORDS.search(m.subject)
+        _HIRING_CONTEXT.search(f"{m.subject}\n{m.new_text}") or INTERVIEW_WORDS.search(m.subject)
         for m in thread.messages
         if m.direction == "incoming"
     )

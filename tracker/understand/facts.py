@@ -402,7 +402,9 @@ _PANEL_TEXT = re.compile(
 
 # --- company, role, contacts ---------------------------------------------------------------
 
-_MACHINE = re.compile(r"^(?:no-?reply|do-?not-?reply|notifications?|mailer|jobs|careers|talent)\b")
+_MACHINE = re.compile(
+    r"^(?:no-?reply|do-?not-?reply|notifications?|calendar|mailer|jobs|careers|talent)\b"
+)
 _ORG_SUFFIX = re.compile(
     r"\s+(?:recruiting|recruitment|talent(?: acquisition)?|careers|hiring|hr|people|team|"
     r"jobs|karriere|recrutement|empleo|via \w+)\b.*$",

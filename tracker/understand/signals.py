@@ -321,8 +321,10 @@ _REJECTION = _any(
     r"\bwill not be (?:extending|making) (?:you )?an offer\b",
     r"\bunfortunately,? (?:we|the team|the hiring team) (?:have|has|will|won't|are|cannot|can't)"
     r"[^.\n]{0,60}\b(?:not|other|another|unable|no longer)\b",
-    r"\bleider\b[^.\n]{0,160}\b(?:nicht (?:berücksichtigen|weiter|mehr)|absagen|absage|"
-    r"für (?:eine|einen) (?:andere|anderen) (?:kandidat|bewerber)|anderweitig)",
+    # "Ihnen absagen" turns the owner down; "den Termin absagen" only cancels a meeting.
+    r"\bleider\b[^.\n]{0,160}\b(?:nicht (?:berücksichtigen|weiter|mehr)|(?:ihnen|dir)\b"
+    r"(?:(?!termin|treffen)[^.\n]){0,40}\babsagen|"
+    r"absage\b|für (?:eine|einen) (?:andere|anderen) (?:kandidat|bewerber)|anderweitig)",
     r"\bfür (?:eine|einen) (?:andere|anderen) (?:kandidat|bewerber)\w* entschieden\b",
     r"\bstelle (?:wurde |ist )?(?:bereits )?(?:anderweitig )?besetzt\b",
     r"\bnicht in die engere wahl\b|\bkeine positive rückmeldung\b",

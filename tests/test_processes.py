@@ -1,0 +1,231 @@
+"""One hiring process across several mail threads (tracker/understand/processes.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.factories import OWNER, message
+from tracker.understand.facts import thread_facts
+from tracker.understand.parse import Message
+from tracker.understand.processes import (
+    PROCESS_WINDOW,
+    find_processes,
+    organisation,
+    owner_domains,
+    understood_threads,
+)
+from tracker.understand.threads import Thread
+
+OWNERS = frozenset({OWNER})
+DOMAINS = owner_domains(OWNERS)
+
+
+def said(msg: Message, text: str) -> Message:
+    return dataclasses.replace(msg, new_text=text, text=text)
+
+
+def invitation(prefix: str, recruiter: str, day: float = 0) -> Thread:
+    """The recruiter invites the owner to an interview and the owner accepts: a hiring
+    thread on its own."""
+    return Thread(
+        f"t-{prefix}-invite",
+        (
+            said(
+                message(f"<{prefix}1@x>", subject="Interview - Data Engineer",
+                        sender=recruiter, day=day),
+                "We would like to invite you to an interview for the Data Engineer role. "
+                "Would Tuesday at 2pm work for you?",
+            ),
+            said(
+                message(f"<{prefix}2@x>", subject="Re: Interview - Data Engineer",
+                        sender=OWNER, to=(recruiter,), day=day + 0.2),
+                "Tuesday at 2pm works well, see you then.",
+            ),
+        ),
+    )  # fmt: skip
+
+
+def thanks(prefix: str, people: tuple[str, ...], day: float = 8) -> Thread:
+    """The owner thanks the panel under a new subject; one of them answers with a date."""
+    return Thread(
+        f"t-{prefix}-thanks",
+        (
+            said(
+                message(f"<{prefix}3@x>", subject="Thank you", sender=OWNER, to=people, day=day),
+                "Thank you for taking the time to meet with me today. I enjoyed our "
+                "conversation about the team.",
+            ),
+            said(
+                message(f"<{prefix}4@x>", subject="Re: Thank you", sender=people[0],
+                        day=day + 1),
+                "Thanks Alex, it was great to meet you. We will get back to you by Friday.",
+            ),
+        ),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("dana@northwind.example", "northwind.example"),
+        ("Dana@EU.Mail.Northwind.example", "northwind.example"),
+        ("jo@acme.co.uk", "acme.co.uk"),
+        ("jo@empresa.com.mx", "empresa.com.mx"),
+        ("no-reply@acme.com", "acme.com"),  # a company's own no-reply speaks for it
+        ("careers@acme.com", "acme.com"),
+        ("bob@gmail.com", "bob@gmail.com"),  # public mail: only that person
+        ("bob@yahoo.co.uk", "bob@yahoo.co.uk"),
+        ("friend@example.com", "friend@example.com"),  # the owner's own domain
+        ("calendar-notification@google.com", None),
+        ("no-reply@us.greenhouse-mail.io", None),  # shared by many companies
+        ("jane@hire.lever.co", None),
+        ("jobs@acme.teamtailor-mail.com", None),
+        ("x@acme.jobs.personio.de", None),
+        ("not-an-address", None),
+    ],
+)
+def test_organisation(address: str, expected: str | None) -> None:
+    assert organisation(address, DOMAINS) == expected
+
+
+def test_invitation_and_thank_you_threads_are_one_process() -> None:
+    invite = invitation("a", "dana@northwind.example")
+    thank = thanks("a", ("lee@northwind.example", "kim@northwind.example"))
+    other = invitation("b", "sam@elsewhere.example", day=3)
+    processes = find_processes([invite, other, thank], OWNERS)
+    assert len(processes) == 1
+    process = processes[0]
+    assert process.thread_ids == (invite.thread_id, thank.thread_id)
+    assert process.tracked is thank  # the latest human exchange is there
+    combined = process.combined
+    assert combined.thread_id == thank.thread_id
+    assert combined.message_ids == ("<a1@x>", "<a2@x>", "<a3@x>", "<a4@x>")
+
+    understood = understood_threads([invite, other, thank], OWNERS)
+    assert [t.thread_id for t in understood] == [thank.thread_id, other.thread_id]
+    facts = thread_facts(understood[0], OWNERS, "US")
+    assert facts.is_interview
+    assert facts.thankyou_message_id == "<a3@x>"
+    assert facts.interview_at is not None and facts.interview_at.hour == 14
+    assert facts.replied_after_thankyou
+    assert facts.stated_timeline is not None and facts.stated_timeline.due is not None
+
+
+def test_the_thank_you_thread_alone_is_not_a_process() -> None:
+    thank = thanks("a", ("lee@northwind.example",))
+    assert not thread_facts(thank, OWNERS, "US").is_interview  # why linking matters
+    assert find_processes([thank], OWNERS) == []
+
+
+@pytest.mark.parametrize(
+    ("people", "day"),
+    [
+        (("lee@southwind.example",), 8),  # another company
+        (("lee@northwind.example",), 8 + PROCESS_WINDOW.days + 1),  # too long after
+        (("dana2@gmail.com",), 8),  # someone else at a public mail service
+    ],
+)
+def test_threads_stay_apart(people: tuple[str, ...], day: float) -> None:
+    invite = invitation("a", "dana@northwind.example")
+    if people[0].endswith("gmail.com"):
+        invite = invitation("a", "dana@gmail.com")
+    assert find_processes([invite, thanks("a", people, day=day)], OWNERS) == []
+
+
+def test_the_same_person_at_a_public_mail_service_links() -> None:
+    invite = invitation("a", "dana@gmail.com")
+    assert len(find_processes([invite, thanks("a", ("dana@gmail.com",))], OWNERS)) == 1
+
+
+def test_a_shared_hiring_system_links_nothing() -> None:
+    """Two companies' invitations sent by the same applicant-tracking address."""
+    first = invitation("a", "no-reply@us.greenhouse-mail.io")
+    second = invitation("b", "no-reply@us.greenhouse-mail.io", day=2)
+    assert find_processes([first, second], OWNERS) == []
+
+
+def test_mail_that_does_not_speak_of_hiring_is_not_absorbed() -> None:
+    invite = invitation("a", "dana@northwind.example")
+    newsletter = Thread(
+        "t-news",
+        (
+            said(
+                message("<n1@x>", subject="Northwind quarterly update",
+                        sender="news@northwind.example", day=5),
+                "Our new warehouse in Leeds opened this month.",
+            ),
+        ),
+    )  # fmt: skip
+    assert find_processes([invite, newsletter], OWNERS) == []
+
+
+def test_the_owner_as_interviewer_is_not_made_a_candidate() -> None:
+    """The hiring system tells the owner (an interviewer) about a candidate, who thanks the
+    owner in a thread of their own: neither thread alone is the owner's interview, so the two
+    are not read together (together they would look like one)."""
+    briefing = Thread(
+        "t-brief",
+        (
+            said(
+                message("<i1@x>", subject="Interview scheduled: Sam Whitford for Data Engineer",
+                        sender="coordinator@fernhill.example"),
+                "You are on the interview panel for Sam Whitford on Thursday at 2pm. "
+                "Your interview kit and scorecard are attached.",
+            ),
+        ),
+    )  # fmt: skip
+    candidate = Thread(
+        "t-cand",
+        (
+            said(
+                message("<i2@x>", subject="Thank you - Data Engineer interview",
+                        sender="sam@fernhill.example", day=3),
+                "Thank you for interviewing me today.",
+            ),
+            said(
+                message("<i3@x>", subject="Re: Thank you - Data Engineer interview",
+                        sender=OWNER, to=("sam@fernhill.example",), day=3.5),
+                "Thank you for your time, Sam, it was a pleasure to meet you.",
+            ),
+        ),
+    )  # fmt: skip
+    assert find_processes([briefing, candidate], OWNERS) == []
+
+
+_COMPANIES = ("northwind.example", "southwind.example", "gmail.com")
+
+
+@st.composite
+def _mailboxes(draw: st.DrawFn) -> list[Thread]:
+    threads: list[Thread] = []
+    for index in range(draw(st.integers(1, 6))):
+        domain = draw(st.sampled_from(_COMPANIES))
+        person = f"p{draw(st.integers(0, 2))}@{domain}"
+        day = draw(st.integers(0, 120))
+        if draw(st.booleans()):
+            threads.append(invitation(f"x{index}", person, day=day))
+        else:
+            threads.append(thanks(f"x{index}", (person,), day=day))
+    return threads
+
+
+@settings(max_examples=60, deadline=None)
+@given(_mailboxes(), st.randoms(use_true_random=False))
+def test_processes_do_not_depend_on_order(threads: list[Thread], random: object) -> None:
+    shuffled = list(threads)
+    random.shuffle(shuffled)  # type: ignore[attr-defined]
+    first = {p.thread_ids for p in find_processes(threads, OWNERS)}
+    assert {p.thread_ids for p in find_processes(shuffled, OWNERS)} == first
+    seen = [tid for ids in first for tid in ids]
+    assert len(seen) == len(set(seen))  # a thread belongs to one process at most
+    understood = understood_threads(threads, OWNERS)
+    ids = [m for t in understood for m in t.message_ids]
+    assert sorted(ids) == sorted(m for t in threads for m in t.message_ids)  # nothing lost
+    for process in find_processes(threads, OWNERS):
+        assert len(process.threads) >= 2
+        assert process.tracked in process.threads
+        assert thread_facts(process.combined, OWNERS, "US").is_interview

@@ -1,0 +1,254 @@
+"""One hiring process, several mail threads: which threads belong together. Pure.
+
+A process often spans more than one thread as a mailbox shows them: the recruiter's
+invitation under one subject, a calendar invite under its own, the owner's thank-you to the
+panel under a third, the recruiter's answer to that. Read alone, each may say too little (an
+invitation with no thank-you, a thank-you with no interview), and reading them apart is
+worse than a miss: the invitation thread would be offered a thank-you the owner already
+sent elsewhere, and a reply in one thread would not stop a check-in in another.
+
+Threads belong to one process when all of these hold:
+
+- each speaks of hiring (`speaks_of_hiring`: a calendar invite, interview or application
+  words, an applicant-tracking sender, the owner's thank-you after a meeting);
+- they share an organisation on the other side (`organisation`: the company's mail domain,
+  or the whole address for public mail services and the owner's own domain; never a
+  no-reply or applicant-tracking address, which many companies share);
+- they lie within `PROCESS_WINDOW` of each other;
+- one of them, read alone, is an interview process, and `detect` still takes them for one
+  read together (otherwise they stay apart: an invite the owner sent as the interviewer does
+  not become their own interview because the candidate thanked them in another thread).
+
+The process is tracked in the thread holding its latest human message (where a check-in
+would be written); the others are part of it and are not tracked on their own.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tracker.understand.detect import APPLICATION, INTERVIEW_WORDS, detect, is_ats_address
+from tracker.understand.facts import is_machine_address
+from tracker.understand.parse import Message
+from tracker.understand.signals import automatic_reasons, is_thank_you
+from tracker.understand.threads import Thread
+
+PROCESS_WINDOW = timedelta(days=45)
+
+# Mail services anyone can have an address at: their domain says nothing about a company.
+# Matched on the first label of the registrable domain ("yahoo" in yahoo.co.uk).
+_PUBLIC_MAIL = frozenset({
+    "aol", "bigpond", "btinternet", "comcast", "fastmail", "free", "gmail", "gmx",
+    "googlemail", "hey", "hotmail", "icloud", "laposte", "live", "mac", "mail", "me",
+    "msn", "orange", "outlook", "posteo", "proton", "protonmail", "qq", "rediffmail", "sfr",
+    "sky", "t-online", "telefonica", "terra", "virginmedia", "wanadoo", "web", "yahoo",
+    "yandex", "ymail", "zoho",
+})  # fmt: skip
+# Second-level labels under which companies register ("acme.co.uk", "empresa.com.mx").
+_SECOND_LEVEL = frozenset({"ac", "co", "com", "edu", "gob", "gov", "net", "or", "org"})
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+# Hiring systems and scheduling tools that send for many companies, by a label of their mail
+# domain ("hire.lever.co", "acme.teamtailor-mail.com", "acme.jobs.personio.de").
+_SHARED_SERVICE = frozenset({
+    "ashbyhq", "bamboohr", "breezy", "calendly", "goodtime", "greenhouse", "icims", "jobvite",
+    "lever", "myworkday", "myworkdayjobs", "personio", "recruitee", "smartrecruiters",
+    "teamtailor", "workable", "workablemail", "workday", "zohorecruit",
+})  # fmt: skip
+# Local parts of addresses that send on a service's behalf, not a company's.
+_SERVICE_SENDER = re.compile(r"^(?:calendar|notifications?|mailer|postmaster|bounces?)\b")
+
+
+@dataclass(frozen=True)
+class Process:
+    """Several mail threads of one hiring process; `tracked` is where followup follows it up."""
+
+    tracked: Thread
+    threads: tuple[Thread, ...]  # every thread of the process, `tracked` included
+
+    @property
+    def combined(self) -> Thread:
+        """All the process's mail as one thread under the tracked thread's id, in date order."""
+        return combine(self.tracked.thread_id, self.threads)
+
+    @property
+    def thread_ids(self) -> tuple[str, ...]:
+        return tuple(t.thread_id for t in self.threads)
+
+
+def combine(thread_id: str, threads: Iterable[Thread]) -> Thread:
+    """The messages of `threads` as one thread (each Message-ID once), oldest first."""
+    seen: dict[str, Message] = {}
+    for thread in threads:
+        for message in thread.messages:
+            seen.setdefault(message.message_id, message)
+    ordered = sorted(seen.values(), key=lambda m: (m.date is None, m.date or _EPOCH, m.message_id))
+    return Thread(thread_id=thread_id, messages=tuple(ordered))
+
+
+def registrable_domain(domain: str) -> str:
+    """The part of a mail domain a company registers: "acme.com" for "eu.mail.acme.com"."""
+    labels = domain.lower().strip(".").split(".")
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def organisation(address: str, owner_domains: frozenset[str]) -> str | None:
+    """The organisation an address speaks for: its company's domain (a company's no-reply or
+    careers address included), the whole address where the domain is a public mail service
+    or the owner's own, None for a service many companies share (an applicant-tracking
+    system, a calendar's notifications)."""
+    address = address.lower()
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain or _SERVICE_SENDER.match(local):
+        return None
+    if is_ats_address(address) or _SHARED_SERVICE.intersection(re.split(r"[.-]", domain)):
+        return None
+    base = registrable_domain(domain)
+    if base.split(".", 1)[0] in _PUBLIC_MAIL or base in owner_domains:
+        return address
+    return base
+
+
+def owner_domains(owners: Iterable[str]) -> frozenset[str]:
+    return frozenset(registrable_domain(a.rpartition("@")[2]) for a in owners if "@" in a)
+
+
+def organisations(thread: Thread, owners: frozenset[str], domains: frozenset[str]) -> set[str]:
+    """The organisations on the other side of `thread`: who wrote, who the owner wrote to,
+    who organised or attends its invites, the people an applicant-tracking system names."""
+    found: set[str] = set()
+    for message in thread.messages:
+        people = [a.email for a in message.reply_to]
+        if message.direction == "incoming":
+            if message.sender is not None:
+                people.append(message.sender.email)
+        else:
+            people.extend(a.email for a in (*message.to, *message.cc))
+        for event in message.calendar:
+            if event.organizer is not None:
+                people.append(event.organizer.email)
+            people.extend(a.email for a in event.attendees)
+        for email in people:
+            if email.lower() in owners:
+                continue
+            key = organisation(email, domains)
+            if key is not None:
+                found.add(key)
+    return found
+
+
+def speaks_of_hiring(thread: Thread, owners: frozenset[str]) -> bool:
+    """Whether any message of `thread` is about a job: an invite, an interview or application
+    named, an applicant-tracking sender, the owner thanking someone after a meeting."""
+    for message in thread.messages:
+        if message.calendar:
+            return True
+        wording = f"{message.subject}\n{message.new_text}"
+        if INTERVIEW_WORDS.search(wording) or APPLICATION.search(wording):
+            return True
+        if message.direction == "incoming":
+            sender = message.sender.email if message.sender else ""
+            if is_ats_address(sender):
+                return True
+        elif is_thank_you(message):
+            return True
+    return False
+
+
+def _span(thread: Thread) -> tuple[datetime, datetime] | None:
+    dates = [m.date for m in thread.messages if m.date is not None]
+    return (min(dates), max(dates)) if dates else None
+
+
+def _human_last(thread: Thread) -> datetime:
+    """When the latest message a person wrote (the owner, or the other side not automatically)
+    arrived: the thread where a check-in is written."""
+    dates = [
+        m.date
+        for m in thread.messages
+        if m.date is not None
+        and (
+            m.direction == "outgoing"
+            or not (automatic_reasons(m) or is_machine_address(m.sender.email if m.sender else ""))
+        )
+    ]
+    return max(dates, default=_EPOCH)
+
+
+def find_processes(threads: Sequence[Thread], owner_addresses: Iterable[str]) -> list[Process]:
+    """The hiring processes that span more than one of `threads`, in first-message order.
+
+    A thread belongs to at most one process; threads of no process are not listed.
+    """
+    owners = frozenset(a.lower() for a in owner_addresses)
+    domains = owner_domains(owners)
+    candidates: list[tuple[Thread, tuple[datetime, datetime], set[str]]] = []
+    for thread in threads:
+        span = _span(thread)
+        if span is None or not speaks_of_hiring(thread, owners):
+            continue
+        orgs = organisations(thread, owners, domains)
+        if orgs:
+            candidates.append((thread, span, orgs))
+    parent = list(range(len(candidates)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    by_org: dict[str, list[int]] = {}
+    for index, (_, _, orgs) in enumerate(candidates):
+        for org in orgs:
+            by_org.setdefault(org, []).append(index)
+    for indexes in by_org.values():
+        # Spans sorted by start: each joins the run before it while it starts within the
+        # window of the run's end (the connected spans, in one sweep).
+        indexes.sort(key=lambda i: candidates[i][1][0])
+        run_end = candidates[indexes[0]][1][1]
+        for previous, i in itertools.pairwise(indexes):
+            start, end = candidates[i][1]
+            if start - PROCESS_WINDOW <= run_end:
+                a, b = root(previous), root(i)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+                run_end = max(run_end, end)
+            else:
+                run_end = end
+    groups: dict[int, list[Thread]] = {}
+    for index, (thread, _, _) in enumerate(candidates):
+        groups.setdefault(root(index), []).append(thread)
+    found: list[Process] = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        if not any(detect(t, owners).is_interview for t in members):
+            continue  # a process grows from a thread that is one on its own
+        members.sort(key=lambda t: (_span(t) or (_EPOCH, _EPOCH), t.thread_id))
+        tracked = max(members, key=lambda t: (_human_last(t), t.thread_id))
+        process = Process(tracked, tuple(members))
+        if detect(process.combined, owners).is_interview:
+            found.append(process)
+    found.sort(key=lambda p: _span(p.threads[0]) or (_EPOCH, _EPOCH))
+    return found
+
+
+def understood_threads(threads: Sequence[Thread], owners: Iterable[str]) -> list[Thread]:
+    """The threads as understanding reads them: the mail threads of one hiring process
+    (`find_processes`) become one thread under the id of the one it is tracked in."""
+    processes = find_processes(threads, owners)
+    merged = {t.thread_id: p for p in processes for t in p.threads}
+    result: list[Thread] = []
+    for thread in threads:
+        process = merged.get(thread.thread_id)
+        if process is None:
+            result.append(thread)
+        elif thread is process.threads[0]:
+            result.append(process.combined)
+    return result
