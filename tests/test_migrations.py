@@ -117,11 +117,21 @@ SEED_ROWS: dict[str, Seed] = {
             "INSERT INTO processed_replies (id, account_id, message_id, digest_id, "
             "processed_at, summary) VALUES (1, 1, '<reply-1@example.com>', 'D7K2QX', "
             "'2024-11-12 08:00:00.000000', 'approved K7Q2')",
+            "UPDATE threads SET analysed_at = '2024-11-12 08:00:00.000000' WHERE id = 1",
         ),
         checks=(
             ("SELECT digest_id, message_id FROM digests", [("D7K2QX", "<digest-1@example.com>")]),
             ("SELECT code, used_at FROM digest_offers", [("K7Q2", None)]),
             ("SELECT summary FROM processed_replies", [("approved K7Q2",)]),
+        ),
+    ),
+    "0004": Seed(
+        inserts=(
+            "UPDATE threads SET organisations = 'acme.example' WHERE id = 1",
+        ),
+        checks=(
+            # 0004 has every thread analysed again (only an analysis fills `organisations`).
+            ("SELECT organisations, analysed_at FROM threads", [("acme.example", None)]),
         ),
     ),
 }

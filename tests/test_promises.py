@@ -130,14 +130,26 @@ def sync_world(world: World, store: Store, owners: tuple[str, ...]) -> None:
     world.stored = len(world.mail)
 
 
-def message(sender: str, to: str, date: datetime, number: int, body: str, parent: str) -> bytes:
+def message(
+    sender: str, to: str, date: datetime, number: int, body: str, parent: str | None
+) -> bytes:
+    """A message of the thread, answering `parent`; with no parent, one starting a new mail
+    thread under a subject of its own (as people do when they write again days later)."""
+    threading = (
+        f"Subject: {SUBJECT}\r\nIn-Reply-To: {parent}\r\n"
+        f"References: <nw-invite-1@northwindlabs.com> {parent}\r\n"
+        if parent is not None
+        else f"Subject: {NEW_SUBJECT}\r\n"
+    )
     return (
-        f"From: {sender}\r\nTo: {to}\r\nSubject: {SUBJECT}\r\n"
+        f"From: {sender}\r\nTo: {to}\r\n{threading}"
         f"Date: {date.strftime('%a, %d %b %Y %H:%M:%S %z')}\r\n"
         f"Message-ID: <sim-{number}@{sender.split('@')[1].rstrip('>')}>\r\n"
-        f"In-Reply-To: {parent}\r\nReferences: <nw-invite-1@northwindlabs.com> {parent}\r\n"
         f"\r\n{body}\r\n"
     ).encode()
+
+
+NEW_SUBJECT = "Your application at Northwind Labs"
 
 
 REPLIES = {
@@ -149,6 +161,14 @@ REPLIES = {
     "Best,\r\nDana",
     "rejection": "Hi Alex,\r\n\r\nThank you for your time. Unfortunately we have decided to "
     "move forward with other candidates for this role.\r\n\r\nBest,\r\nDana",
+}
+# What Dana writes when she starts a new mail thread instead of answering the old one: it is
+# the same hiring process, and an answer all the same.
+ANEW = {
+    "reply": "Hi Alex,\r\n\r\nA quick update on your application: we are still interviewing "
+    "and I will be in touch.\r\n\r\nBest,\r\nDana",
+    "rejection": "Hi Alex,\r\n\r\nThank you for interviewing with us. Unfortunately we have "
+    "decided to move forward with other candidates for this role.\r\n\r\nBest,\r\nDana",
 }
 CHECKIN = (
     "Hi Dana,\r\n\r\nI hope you are well. I wanted to follow up on the status of my application "
@@ -195,9 +215,9 @@ class Promises(RuleBasedStateMachine):
 
     # --- the world moves ---------------------------------------------------------------------
 
-    def _add(self, direction: str, kind: str, body: str) -> None:
+    def _add(self, direction: str, kind: str, body: str, *, anew: bool = False) -> None:
         self.counter += 1
-        last = self.world.mail[-1].message_id
+        last = None if anew else self.world.mail[-1].message_id
         if direction == "incoming":
             raw = message(f"Dana Whitfield <{DANA}>", OWNER, self.now, self.counter, body, last)
         else:
@@ -211,6 +231,19 @@ class Promises(RuleBasedStateMachine):
     def they_reply(self, kind: str) -> None:
         self._record_deliveries()
         self._add("incoming", kind, REPLIES[kind])
+        self.story.append(
+            Happening("answer", codes=tuple(i.code for i in self.store.queue_items()))
+        )
+        if kind == "rejection":
+            self.story.append(Happening("rejection"))
+
+    @rule(kind=st.sampled_from(["reply"] * 3 + ["rejection"]), roll=st.integers(0, 2))
+    def they_write_anew(self, kind: str, roll: int) -> None:
+        """Dana answers in a new mail thread of her own (one roll in three)."""
+        if roll:
+            return
+        self._record_deliveries()
+        self._add("incoming", kind, ANEW[kind], anew=True)
         self.story.append(
             Happening("answer", codes=tuple(i.code for i in self.store.queue_items()))
         )
@@ -363,7 +396,7 @@ test_promises = Promises.TestCase
 
 WALK = (
     "they_reply", "owner_checks_in_by_hand", "time_passes", "days_pass", "approve", "skip_one",
-    "edit_one", "stop_the_thread", "send_pass", "restart", "day", "day", "day",
+    "edit_one", "stop_the_thread", "send_pass", "restart", "day", "day", "day", "anew",
 )  # fmt: skip
 
 
@@ -401,6 +434,8 @@ def _walk(seed: int) -> int:
                                                  "crash_before", "crash_after"]))  # fmt: skip
             elif step == "restart":
                 machine.restart()
+            elif step == "anew":
+                machine.they_write_anew(chance.choice(["reply"] * 3 + ["rejection"]), roll)
             else:
                 machine.a_day_with_the_digest(chance.randint(1, 8))
             machine.the_promises_hold()
@@ -425,12 +460,40 @@ def test_the_simulation_sends_when_nothing_stops_it() -> None:
         machine.approve_everything_waiting()
         machine.send_pass(None)
         assert len(machine.world.delivered) == 2  # a new wait after their answer
+        machine.they_write_anew("reply", 0)  # in a mail thread of its own: an answer
+        assert len(machine.store.threads("main", hiring_only=True)) == 1
+        machine.time_passes(8, 10)
+        machine.send_pass(None)
+        machine.approve_everything_waiting()
+        machine.send_pass(None)
+        assert len(machine.world.delivered) == 3  # a new wait after that answer
+        last = parse_message(machine.world.delivered[-1][0], (OWNER,))
+        assert last.in_reply_to == ("<sim-2@northwindlabs.com>",)  # written where she wrote
         machine.they_reply("rejection")
         machine.time_passes(9, 10)
         machine.send_pass(None)
         machine.approve_everything_waiting()
         machine.send_pass(None)
-        assert len(machine.world.delivered) == 2
+        assert len(machine.world.delivered) == 3
+        machine.the_promises_hold()
+    finally:
+        machine.teardown()
+
+
+def test_an_answer_in_a_new_mail_thread_withdraws_the_approved_check_in() -> None:
+    """Dana answers under a subject of her own after the owner approved a check-in: the
+    check-in is withdrawn, not sent (the two mail threads are one hiring process)."""
+    machine = Promises()
+    try:
+        machine.time_passes(12, 9)  # the check-in is due
+        machine.send_pass(None)  # drafts it
+        machine.approve_everything_waiting()
+        [approved] = machine.store.queue_items(states=("approved",))
+        machine.they_write_anew("reply", 0)
+        machine.send_pass(None)
+        assert machine.world.delivered == []
+        item = machine.store.queue_item(approved.code)
+        assert item is not None and item.state == "cancelled"
         machine.the_promises_hold()
     finally:
         machine.teardown()

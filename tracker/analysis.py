@@ -8,19 +8,27 @@ brings the thread's drafts in line with the verdict.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from tracker.config import AccountSettings, Settings
 from tracker.policy import Calendar, NextStep, SentByFollowup, ThreadState, decide
 from tracker.queue import QueueChange, ThreadVerdict, reconcile
-from tracker.store import Store, StoredMessage, ThreadAnalysis
+from tracker.store import ProcessCandidate, Store, StoredMessage, ThreadAnalysis, ThreadInfo
 from tracker.understand.detect import detect
 from tracker.understand.facts import ThreadFacts, thread_facts
 from tracker.understand.message_json import message_from_json
+from tracker.understand.processes import (
+    Candidate,
+    Process,
+    candidate,
+    candidate_groups,
+    process_of,
+)
 from tracker.understand.threads import Thread
 
 log = logging.getLogger(__name__)
@@ -54,108 +62,241 @@ def thread_from_stored(thread_key: str, stored: Sequence[StoredMessage]) -> Thre
     return Thread(thread_id=thread_key, messages=tuple(messages))
 
 
-def thread_state(store: Store, account: AccountSettings, thread_key: str) -> ThreadState:
-    """What the store knows of a thread beyond its mail: stopped, muted, followup's sends."""
-    info = store.thread(account.name, thread_key)
-    muted = thread_key in store.muted_threads(account.name, account.mute_keyword)
-    sent = tuple(
-        SentByFollowup(
-            item.message_id,
-            "thank_you" if item.kind == "thank_you" else "checkin",
-            item.sent_at or item.sending_at or item.updated_at,
+def thread_state(store: Store, account: AccountSettings, keys: Sequence[str]) -> ThreadState:
+    """What the store knows of a hiring process beyond its mail (its threads' `keys`): stopped
+    or muted (any of its threads), followup's sends (in any of them)."""
+    muted_threads = store.muted_threads(account.name, account.mute_keyword)
+    stopped = False
+    sent: list[SentByFollowup] = []
+    for key in keys:
+        info = store.thread(account.name, key)
+        stopped = stopped or (info is not None and info.stopped_at is not None)
+        sent.extend(
+            SentByFollowup(
+                item.message_id,
+                "thank_you" if item.kind == "thank_you" else "checkin",
+                item.sent_at or item.sending_at or item.updated_at,
+            )
+            for item in store.queue_items(
+                account=account.name, thread_key=key, states=("sent", "unknown")
+            )
+            if item.message_id is not None
         )
-        for item in store.queue_items(
-            account=account.name, thread_key=thread_key, states=("sent", "unknown")
-        )
-        if item.message_id is not None
-    )
     return ThreadState(
-        stopped=info is not None and info.stopped_at is not None, muted=muted, sent=sent
+        stopped=stopped,
+        muted=bool(muted_threads.intersection(keys)),
+        sent=tuple(sorted(sent, key=lambda s: (s.sent_at, s.message_id))),
     )
+
+
+def process_around(
+    store: Store, account: AccountSettings, thread_key: str
+) -> tuple[Thread, Process | None]:
+    """A stored thread, and the hiring process spanning several threads it belongs to (None
+    when it belongs to none), as the last analysis of the account's threads knows them."""
+    candidates = [_candidate(c) for c in store.process_candidates(account.name)]
+    ids = next((ids for ids in candidate_groups(candidates) if thread_key in ids), (thread_key,))
+    stored = store.messages_of_threads(account.name, list(ids))
+    threads = [thread_from_stored(key, stored.get(key, [])) for key in ids]
+    thread = next(t for t in threads if t.thread_id == thread_key)
+    return thread, process_of([t for t in threads if t.messages], account.owner_addresses)
 
 
 def verdict(
     settings: Settings, store: Store, account: AccountSettings, thread_key: str, now: datetime
 ) -> ThreadVerdict:
-    """Facts and next step of one stored thread, as of now (no writes)."""
-    stored = store.messages_of_threads(account.name, [thread_key])[thread_key]
-    thread = thread_from_stored(thread_key, stored)
+    """Facts and next step of one stored thread, as of now (no writes). A thread that is part
+    of a hiring process tracked in another thread is not tracked itself."""
+    thread, process = process_around(store, account, thread_key)
+    if process is not None and process.tracked.thread_id != thread_key:
+        return _part_of(settings, account, thread, process)[1]
+    if process is not None:
+        thread = process.combined
     facts = thread_facts(thread, account.owner_addresses, settings.policy.holiday_country)
-    state = thread_state(store, account, thread_key)
+    keys = process.thread_ids if process is not None else (thread_key,)
+    state = thread_state(store, account, keys)
     step = decide(facts, state, settings.policy, calendar_of(settings), now)
     return ThreadVerdict(account.name, thread, facts, step)
 
 
-def analyse_account(
-    settings: Settings, store: Store, account: AccountSettings, *, now: datetime
-) -> AnalysisReport:
-    """Analyse the account's threads that may have changed and update the queue."""
-    started = store.clock()
-    keys = store.threads_to_analyse(account.name)
-    calendar = calendar_of(settings)
-    muted = store.muted_threads(account.name, account.mute_keyword)
-    previous = {t.thread_key: t for t in store.threads(account.name, hiring_only=True)}
-    # followup's own digests and the owner's answers to them are never a hiring thread.
-    digests = {d.message_id for d in store.digests(account.name)}
-    analyses: list[ThreadAnalysis] = []
-    changes: list[QueueChange] = []
-    hiring = 0
-    for key, messages in _in_chunks(store, account.name, keys):
-        thread = thread_from_stored(key, messages)
-        if not thread.messages:
-            continue
-        if digests.intersection(thread.message_ids):
-            own = {"kind": "not_tracked", "reason": "followup's own digest"}
-            analyses.append(ThreadAnalysis(key, False, 0.0, "open", {}, own))
-            continue
-        before = previous.get(key)
+@dataclass
+class _Pass:
+    """One analysis pass over one account: what it knows and what it has found so far."""
+
+    settings: Settings
+    store: Store
+    account: AccountSettings
+    now: datetime
+    calendar: Calendar
+    muted: set[str]
+    previous: dict[str, ThreadInfo]
+    analyses: dict[str, ThreadAnalysis] = field(default_factory=dict)
+    changes: list[QueueChange] = field(default_factory=list)
+    hiring: int = 0
+
+    def alone(self, thread: Thread, found: Candidate | None) -> None:
+        """Analyse a thread that is no part of a process spanning several threads."""
+        key, owners = thread.thread_id, self.account.owner_addresses
+        organisations = tuple(sorted(found.organisations)) if found else ()
+        before = self.previous.get(key)
         if before is None:
             # Most threads of a mailbox are not hiring threads: detection alone says so, and
             # the facts (the costliest reading) are left for the threads that are.
-            detection = detect(thread, account.owner_addresses)
+            detection = detect(thread, owners)
             if not detection.is_interview:
-                analyses.append(ThreadAnalysis(
+                self.analyses[key] = ThreadAnalysis(
                     key, False, detection.score, "open",
                     {"is_interview": False, "score": detection.score,
                      "reasons": list(detection.reasons)},
                     {"kind": "not_tracked", "reason": "not a hiring thread"},
-                ))  # fmt: skip
-                continue
+                    organisations,
+                )  # fmt: skip
+                return
+        self.tracked(thread, (key,), organisations)
+
+    def tracked(self, thread: Thread, keys: Sequence[str], organisations: tuple[str, ...]) -> None:
+        """Analyse a thread (for a process: its combined mail) and bring its drafts in line."""
+        settings, account, key = self.settings, self.account, thread.thread_id
         facts = thread_facts(thread, account.owner_addresses, settings.policy.holiday_country)
         if facts.is_interview:
-            hiring += 1
-            state = thread_state(store, account, key)
-            step = decide(facts, state, settings.policy, calendar, now)
+            self.hiring += 1
+            state = thread_state(self.store, account, keys)
         else:
-            step = decide(facts, ThreadState(muted=key in muted), settings.policy, calendar, now)
+            state = ThreadState(muted=key in self.muted)
+        step = decide(facts, state, settings.policy, self.calendar, self.now)
+        before = self.previous.get(key)
         outcome = "moved_on" if step.kind == "moved_on" else facts.outcome
         if facts.is_interview and (before is None or before.outcome != outcome):
-            store.record_event(
+            self.store.record_event(
                 "thread_" + outcome if outcome != "open" else "thread_found",
                 step.reason if outcome != "open" else _found(facts),
                 account=account.name,
                 thread_key=key,
                 facts={"score": facts.score, "step": step.kind},
             )
-        analyses.append(
-            ThreadAnalysis(
-                thread_key=key,
-                is_interview=facts.is_interview,
-                score=facts.score,
-                outcome=outcome,
-                facts=facts.to_json(),
-                step=_step_json(step),
-            )
+        self.analyses[key] = ThreadAnalysis(
+            thread_key=key,
+            is_interview=facts.is_interview,
+            score=facts.score,
+            outcome=outcome,
+            facts=facts.to_json(),
+            step=_step_json(step),
+            organisations=organisations,
         )
         if facts.is_interview or (before is not None and before.is_interview):
             verdict_now = ThreadVerdict(account.name, thread, facts, step)
-            changes.extend(reconcile(settings, store, account, verdict_now, now))
-    store.save_analysis(account.name, analyses, started=started)
+            self.changes.extend(reconcile(settings, self.store, account, verdict_now, self.now))
+
+    def process(self, process: Process, found: dict[str, Candidate]) -> None:
+        """Analyse a hiring process spanning several threads: tracked in one, the others are
+        part of it (their drafts, if any, are withdrawn)."""
+        for thread in process.threads:
+            organisations = tuple(sorted(found[thread.thread_id].organisations))
+            if thread is process.tracked:
+                self.tracked(process.combined, process.thread_ids, organisations)
+                continue
+            analysis, part = _part_of(self.settings, self.account, thread, process)
+            self.analyses[thread.thread_id] = dataclasses.replace(
+                analysis, organisations=organisations
+            )
+            before = self.previous.get(thread.thread_id)
+            if before is not None and before.is_interview:
+                self.changes.extend(
+                    reconcile(self.settings, self.store, self.account, part, self.now)
+                )
+
+
+def analyse_account(
+    settings: Settings, store: Store, account: AccountSettings, *, now: datetime
+) -> AnalysisReport:
+    """Analyse the account's threads that may have changed and update the queue.
+
+    Threads that speak of hiring are read twice: once to learn who is on their other side,
+    then, once every such thread is known, alone or with the other threads of their hiring
+    process (tracker.understand.processes).
+    """
+    started = store.clock()
+    keys = store.threads_to_analyse(account.name)
+    run = _Pass(
+        settings, store, account, now,
+        calendar=calendar_of(settings),
+        muted=store.muted_threads(account.name, account.mute_keyword),
+        previous={t.thread_key: t for t in store.threads(account.name, hiring_only=True)},
+    )  # fmt: skip
+    owners = account.owner_addresses
+    # followup's own digests and the owner's answers to them are never a hiring thread.
+    digests = {d.message_id for d in store.digests(account.name)}
+    candidates = {c.thread_key: _candidate(c) for c in store.process_candidates(account.name)}
+    deferred: list[str] = []
+    for key, messages in _in_chunks(store, account.name, keys):
+        thread = thread_from_stored(key, messages)
+        if not thread.messages:
+            candidates.pop(key, None)
+            continue
+        if digests.intersection(thread.message_ids):
+            candidates.pop(key, None)
+            own = {"kind": "not_tracked", "reason": "followup's own digest"}
+            run.analyses[key] = ThreadAnalysis(key, False, 0.0, "open", {}, own)
+            continue
+        found = candidate(thread, owners)
+        if found is None:
+            candidates.pop(key, None)
+            run.alone(thread, None)
+        else:
+            candidates[key] = found
+            deferred.append(key)
+    group_of = {key: ids for ids in candidate_groups(candidates.values()) for key in ids}
+    done: set[str] = set()
+    for key in deferred:
+        if key in done:
+            continue
+        ids = group_of.get(key, (key,))
+        done.update(ids)
+        stored = store.messages_of_threads(account.name, list(ids))
+        threads = [thread_from_stored(k, stored.get(k, [])) for k in ids]
+        threads = [t for t in threads if t.messages]
+        process = process_of(threads, owners)
+        if process is not None:
+            run.process(process, candidates)
+            continue
+        for thread in threads:
+            run.alone(thread, candidates.get(thread.thread_id))
+    store.save_analysis(account.name, list(run.analyses.values()), started=started)
     log.info(
         "analysed account=%s threads=%d hiring=%d queue_changes=%d",
-        account.name, len(analyses), hiring, len(changes),
+        account.name, len(run.analyses), run.hiring, len(run.changes),
     )  # fmt: skip
-    return AnalysisReport(account.name, len(analyses), hiring, tuple(changes))
+    return AnalysisReport(account.name, len(run.analyses), run.hiring, tuple(run.changes))
+
+
+def _candidate(stored: ProcessCandidate) -> Candidate:
+    return Candidate(
+        stored.thread_key,
+        stored.first_message_at,
+        stored.last_message_at,
+        frozenset(stored.organisations),
+    )
+
+
+def _part_of(
+    settings: Settings, account: AccountSettings, thread: Thread, process: Process
+) -> tuple[ThreadAnalysis, ThreadVerdict]:
+    """A thread that is part of a process tracked in another thread: its analysis and its
+    verdict (nothing to do on it; its own facts kept for `explain`)."""
+    facts = thread_facts(thread, account.owner_addresses, settings.policy.holiday_country)
+    tracked = process.tracked.thread_id
+    reason = f"part of the hiring process followed in thread {tracked}"
+    facts = dataclasses.replace(facts, is_interview=False, reasons=(*facts.reasons, reason))
+    step = NextStep("not_tracked", reason)
+    analysis = ThreadAnalysis(
+        thread.thread_id,
+        False,
+        facts.score,
+        "open",
+        {**facts.to_json(), "part_of": tracked},
+        _step_json(step),
+    )
+    return analysis, ThreadVerdict(account.name, thread, facts, step)
 
 
 def _in_chunks(

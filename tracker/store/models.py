@@ -187,6 +187,11 @@ class ThreadRow(StoreTable, table=True):
         default_factory=dict, sa_type=JSON, sa_column_kwargs={"server_default": sql_text("'{}'")}
     )
     analysed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # For a thread that speaks of hiring, the organisations on its other side (space-separated,
+    # tracker.understand.processes.organisation); "" for any other thread.
+    organisations: str = Field(
+        default="", sa_type=Text, sa_column_kwargs={"server_default": sql_text("''")}
+    )
 
 
 class QueueItemRow(StoreTable, table=True):

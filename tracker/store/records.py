@@ -191,6 +191,17 @@ class ThreadAnalysis:
     outcome: str  # open | rejected | offer | withdrawn | moved_on
     facts: Mapping[str, Any]
     step: Mapping[str, Any]
+    organisations: tuple[str, ...] = ()  # when it speaks of hiring: who is on the other side
+
+
+@dataclass(frozen=True)
+class ProcessCandidate:
+    """A thread that may belong to a hiring process spanning several threads."""
+
+    thread_key: str
+    first_message_at: datetime
+    last_message_at: datetime
+    organisations: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ from tracker.store.records import (
     MessageRecord,
     NewQueueItem,
     Offer,
+    ProcessCandidate,
     QueueItem,
     StoredMessage,
     StoredReply,
@@ -532,6 +533,7 @@ class Store:
                         outcome=bindparam("outcome"),
                         facts=bindparam("facts"),
                         step=bindparam("step"),
+                        organisations=bindparam("organisations"),
                         analysed_at=now,
                     ),
                     [
@@ -542,10 +544,32 @@ class Store:
                             "outcome": a.outcome,
                             "facts": dict(a.facts),
                             "step": dict(a.step),
+                            "organisations": " ".join(a.organisations),
                         }
                         for a in chunk
                     ],
                 )
+
+    def process_candidates(self, account: str) -> list[ProcessCandidate]:
+        """The threads that speak of hiring, as last analysed, with the organisations on their
+        other side: the threads one hiring process may span."""
+        with self.session() as session:
+            query = select(
+                ThreadRow.thread_key,
+                ThreadRow.first_message_at,
+                ThreadRow.last_message_at,
+                ThreadRow.organisations,
+            ).where(
+                ThreadRow.account_id == _account_id(session, account),
+                ThreadRow.organisations != "",
+                col(ThreadRow.first_message_at).is_not(None),
+                col(ThreadRow.last_message_at).is_not(None),
+            )
+            return [
+                ProcessCandidate(key, first, last, tuple(orgs.split()))
+                for key, first, last, orgs in session.exec(query).all()
+                if first is not None and last is not None
+            ]
 
     def threads(self, account: str, *, hiring_only: bool = False) -> list[ThreadInfo]:
         """The account's threads as last analysed, most recent first."""

@@ -180,22 +180,35 @@ def _human_last(thread: Thread) -> datetime:
     return max(dates, default=_EPOCH)
 
 
-def find_processes(threads: Sequence[Thread], owner_addresses: Iterable[str]) -> list[Process]:
-    """The hiring processes that span more than one of `threads`, in first-message order.
+@dataclass(frozen=True)
+class Candidate:
+    """What grouping needs of a thread that speaks of hiring (the store keeps it per thread)."""
 
-    A thread belongs to at most one process; threads of no process are not listed.
-    """
+    thread_id: str
+    first_at: datetime
+    last_at: datetime
+    organisations: frozenset[str]
+
+
+def candidate(thread: Thread, owner_addresses: Iterable[str]) -> Candidate | None:
+    """`thread` as a possible part of a process; None when it cannot be one (it does not
+    speak of hiring, names no organisation on the other side, or has no dates)."""
     owners = frozenset(a.lower() for a in owner_addresses)
-    domains = owner_domains(owners)
-    candidates: list[tuple[Thread, tuple[datetime, datetime], set[str]]] = []
-    for thread in threads:
-        span = _span(thread)
-        if span is None or not speaks_of_hiring(thread, owners):
-            continue
-        orgs = organisations(thread, owners, domains)
-        if orgs:
-            candidates.append((thread, span, orgs))
-    parent = list(range(len(candidates)))
+    span = _span(thread)
+    if span is None or not speaks_of_hiring(thread, owners):
+        return None
+    orgs = organisations(thread, owners, owner_domains(owners))
+    if not orgs:
+        return None
+    return Candidate(thread.thread_id, span[0], span[1], frozenset(orgs))
+
+
+def candidate_groups(candidates: Iterable[Candidate]) -> list[tuple[str, ...]]:
+    """The thread ids that may form one process: candidates sharing an organisation whose
+    spans lie within `PROCESS_WINDOW` of each other, transitively. Only groups of two or
+    more; each oldest first."""
+    found = sorted(candidates, key=lambda c: (c.first_at, c.thread_id))
+    parent = list(range(len(found)))
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -204,39 +217,49 @@ def find_processes(threads: Sequence[Thread], owner_addresses: Iterable[str]) ->
         return i
 
     by_org: dict[str, list[int]] = {}
-    for index, (_, _, orgs) in enumerate(candidates):
-        for org in orgs:
+    for index, item in enumerate(found):
+        for org in item.organisations:
             by_org.setdefault(org, []).append(index)
     for indexes in by_org.values():
-        # Spans sorted by start: each joins the run before it while it starts within the
-        # window of the run's end (the connected spans, in one sweep).
-        indexes.sort(key=lambda i: candidates[i][1][0])
-        run_end = candidates[indexes[0]][1][1]
+        # In order of start (`found` is sorted): each joins the run before it while it starts
+        # within the window of the run's end (the connected spans, in one sweep).
+        run_end = found[indexes[0]].last_at
         for previous, i in itertools.pairwise(indexes):
-            start, end = candidates[i][1]
-            if start - PROCESS_WINDOW <= run_end:
+            if found[i].first_at - PROCESS_WINDOW <= run_end:
                 a, b = root(previous), root(i)
                 if a != b:
                     parent[max(a, b)] = min(a, b)
-                run_end = max(run_end, end)
+                run_end = max(run_end, found[i].last_at)
             else:
-                run_end = end
-    groups: dict[int, list[Thread]] = {}
-    for index, (thread, _, _) in enumerate(candidates):
-        groups.setdefault(root(index), []).append(thread)
-    found: list[Process] = []
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        if not any(detect(t, owners).is_interview for t in members):
-            continue  # a process grows from a thread that is one on its own
-        members.sort(key=lambda t: (_span(t) or (_EPOCH, _EPOCH), t.thread_id))
-        tracked = max(members, key=lambda t: (_human_last(t), t.thread_id))
-        process = Process(tracked, tuple(members))
-        if detect(process.combined, owners).is_interview:
-            found.append(process)
-    found.sort(key=lambda p: _span(p.threads[0]) or (_EPOCH, _EPOCH))
-    return found
+                run_end = found[i].last_at
+    groups: dict[int, list[str]] = {}
+    for index, item in enumerate(found):
+        groups.setdefault(root(index), []).append(item.thread_id)
+    return sorted(tuple(ids) for ids in groups.values() if len(ids) >= 2)
+
+
+def process_of(threads: Sequence[Thread], owner_addresses: Iterable[str]) -> Process | None:
+    """The process `threads` (one of `candidate_groups`) form, or None: none of them is an
+    interview process alone, or together they are not one."""
+    owners = frozenset(a.lower() for a in owner_addresses)
+    if len(threads) < 2 or not any(detect(t, owners).is_interview for t in threads):
+        return None
+    members = sorted(threads, key=lambda t: (_span(t) or (_EPOCH, _EPOCH), t.thread_id))
+    tracked = max(members, key=lambda t: (_human_last(t), t.thread_id))
+    process = Process(tracked, tuple(members))
+    return process if detect(process.combined, owners).is_interview else None
+
+
+def find_processes(threads: Sequence[Thread], owner_addresses: Iterable[str]) -> list[Process]:
+    """The hiring processes that span more than one of `threads`, oldest first.
+
+    A thread belongs to at most one process; threads of no process are not listed.
+    """
+    owners = frozenset(a.lower() for a in owner_addresses)
+    by_id = {t.thread_id: t for t in threads}
+    found = [c for c in (candidate(t, owners) for t in threads) if c is not None]
+    processes = [process_of([by_id[i] for i in ids], owners) for ids in candidate_groups(found)]
+    return [p for p in processes if p is not None]
 
 
 def understood_threads(threads: Sequence[Thread], owners: Iterable[str]) -> list[Thread]:
