@@ -426,6 +426,124 @@ CASES: list[tuple[str, Thread, bool]] = [
         False,
     ),
     (
+        "a hiring system tells the owner whom they will interview",
+        thread(
+            msg(
+                "Hi Alex,\n\nYou've been scheduled to interview Priya Nair for the Senior "
+                "Backend Engineer role on Thursday at 2pm. Please submit your scorecard within "
+                "24 hours of the interview.",
+                sender="no-reply@us.greenhouse-mail.io",
+                subject="Your interview with Priya Nair is confirmed",
+            ),
+        ),
+        False,
+    ),
+    (
+        "a candidate writes to the owner, the hiring manager",
+        thread(
+            msg(
+                "Hi Alex,\n\nThank you for considering me. I'm very excited about the Data "
+                "Engineer role and look forward to our interview on Tuesday at 10am.",
+                sender="priya.nair@gmail.com",
+                subject="Re: Data Engineer interview",
+            ),
+            msg("Looking forward to it. See you Tuesday.", sender=OWNER, day=0.2),
+        ),
+        False,
+    ),
+    (
+        "an annual review invite from the owner's manager",
+        thread(
+            msg(
+                "Bonjour Alex, voici l'invitation pour notre rendez-vous de fin d'année.",
+                subject="Invitation: Entretien annuel d'évaluation - Alex",
+                calendar=(
+                    invite(
+                        "Entretien annuel d'évaluation - Alex",
+                        "dana@northwind.example",
+                        (OWNER, "dana@northwind.example"),
+                    ),
+                ),
+            ),
+            msg("Merci Dana, c'est noté.", sender=OWNER, day=0.1),
+        ),
+        False,
+    ),
+    (
+        "a vendor's product demo for the owner's evaluation panel",
+        thread(
+            msg(
+                "Hi Alex, as promised here is the invite for Thursday.",
+                subject="Invitation: Product demo for the evaluation panel",
+                calendar=(
+                    invite(
+                        "Product demo for the evaluation panel",
+                        "dana@northwind.example",
+                        (OWNER, "dana@northwind.example"),
+                    ),
+                ),
+            ),
+        ),
+        False,
+    ),
+    (
+        "a newspaper sends an interview back for authorisation",
+        thread(
+            msg(
+                "Guten Tag Herr Berger,\n\nwie besprochen schicke ich Ihnen den Text unseres "
+                "Interviews zur Autorisierung. Es erscheint in der Ausgabe vom Samstag.",
+                subject="Ihr Interview – Text zur Freigabe",
+            ),
+            msg("Vielen Dank für das angenehme Gespräch, der Text passt so.", sender=OWNER, day=1),
+        ),
+        False,
+    ),
+    (
+        "a journalist known only by the signature",
+        thread(
+            replace(
+                msg(
+                    "Hi Alex, thanks for agreeing to the interview. Would Tuesday at 2pm work "
+                    "for a call about your career change into data?",
+                    subject="Interview about your career change",
+                ),
+                signature="Dana Miles\nReporter, The Evening Courier",
+            ),
+            msg("Tuesday at 2pm works for me.", sender=OWNER, day=0.1),
+            msg("Thank you for the conversation today, Dana.", sender=OWNER, day=2),
+        ),
+        False,
+    ),
+    (
+        "a technical conversation in the invite counts as an interview",
+        thread(
+            msg(
+                "Hi Alex, the invite for your next step is attached.",
+                subject="Northwind Labs – next step",
+                calendar=(
+                    invite(
+                        "Technical conversation - Backend Engineer",
+                        "dana@northwind.example",
+                        (OWNER, "dana@northwind.example"),
+                    ),
+                ),
+            ),
+        ),
+        True,
+    ),
+    (
+        "a question ends the sentence: the next sentence's 'if' conditions nothing",
+        thread(
+            msg(
+                "Hi Alex,\n\nWe'd like to schedule your interview for the Backend Engineer "
+                "role: would Tuesday at 10am work? If not, tell me what suits you.",
+                subject="Northwind Labs",
+            ),
+            msg("Tuesday at 10am is perfect.", sender=OWNER, day=0.1),
+        ),
+        True,
+    ),
+    (
         "vendor thank you for your time",
         thread(
             msg(
@@ -450,6 +568,14 @@ def test_reasons_name_the_evidence() -> None:
     detection = detect(CASES[3][1], OWNERS)
     assert any("greenhouse.io" in reason for reason in detection.reasons)
     assert any("interview arranged" in reason for reason in detection.reasons)
+
+
+def test_vetoes_are_the_strong_rules_against() -> None:
+    notice = next(case for name, case, _ in CASES if name.startswith("a hiring system tells"))
+    detection = detect(notice, OWNERS)
+    assert detection.vetoed
+    assert any("told what to do as an interviewer" in r for r in detection.reasons)
+    assert not detect(CASES[3][1], OWNERS).vetoed  # the Greenhouse interview the owner booked
 
 
 def test_ats_addresses() -> None:

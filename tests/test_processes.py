@@ -115,6 +115,38 @@ def test_invitation_and_thank_you_threads_are_one_process() -> None:
     assert facts.stated_timeline is not None and facts.stated_timeline.due is not None
 
 
+def test_neither_thread_alone_but_both_together_are_an_interview() -> None:
+    """The owner answered the invitation by phone (no reply in its thread) and wrote the
+    thank-you as a new message: each thread alone says too little, together they say it."""
+    offer = Thread("t-a-invite", invitation("a", "dana@northwind.example").messages[:1])
+    thank = thanks("a", ("dana@northwind.example",))
+    assert not thread_facts(offer, OWNERS, "US").is_interview
+    assert not thread_facts(thank, OWNERS, "US").is_interview
+    processes = find_processes([offer, thank], OWNERS)
+    assert [p.thread_ids for p in processes] == [(offer.thread_id, thank.thread_id)]
+    assert thread_facts(processes[0].combined, OWNERS, "US").is_interview
+
+
+def test_a_vetoed_thread_keeps_its_process_apart() -> None:
+    """A newsletter from the company (bulk mail: vetoed) that names the interview does not
+    join the owner's process, though it speaks of hiring and shares the organisation."""
+    invite = invitation("a", "dana@northwind.example")
+    thank = thanks("a", ("dana@northwind.example",))
+    bulk = Thread(
+        "t-bulk",
+        (
+            said(
+                message("<b1@x>", subject="Interview tips from Northwind",
+                        sender="dana@northwind.example", day=4),
+                "Five interview tips for your next job. Unsubscribe at any time.",
+            ),
+        ),
+    )  # fmt: skip
+    assert find_processes([invite, bulk], OWNERS) == []
+    processes = find_processes([invite, thank, bulk], OWNERS)
+    assert [p.thread_ids for p in processes] == [(invite.thread_id, thank.thread_id)]
+
+
 def test_the_thank_you_thread_alone_is_not_a_process() -> None:
     thank = thanks("a", ("lee@northwind.example",))
     assert not thread_facts(thank, OWNERS, "US").is_interview  # why linking matters

@@ -497,3 +497,39 @@ def test_an_answer_in_a_new_mail_thread_withdraws_the_approved_check_in() -> Non
         machine.the_promises_hold()
     finally:
         machine.teardown()
+
+
+def test_a_company_newsletter_beside_the_process_neither_joins_nor_breaks_it() -> None:
+    """Northwind's newsletter (bulk mail, which no process may absorb) names interviews and
+    arrives between the owner's approval and Dana's answer in a new mail thread: the answer
+    still withdraws the check-in, and the newsletter is analysed on its own."""
+    machine = Promises()
+    try:
+        machine.time_passes(12, 9)
+        machine.send_pass(None)
+        machine.approve_everything_waiting()
+        [approved] = machine.store.queue_items(states=("approved",))
+        raw = (
+            "From: Northwind Labs <news@northwindlabs.com>\r\nTo: alex@example.com\r\n"
+            "Subject: Five interview tips from our recruiters\r\n"
+            f"Date: {machine.now.strftime('%a, %d %b %Y %H:%M:%S %z')}\r\n"
+            "Message-ID: <news-1@northwindlabs.com>\r\n"
+            "List-Unsubscribe: <https://northwindlabs.com/unsubscribe>\r\n\r\n"
+            "Our recruiters share five interview tips. Unsubscribe at any time.\r\n"
+        ).encode()
+        machine.world.mail.append(
+            Mail(raw, "<news-1@northwindlabs.com>", machine.now, "incoming", "sample")
+        )
+        machine.they_write_anew("reply", 0)
+        machine.send_pass(None)
+        assert machine.world.delivered == []
+        item = machine.store.queue_item(approved.code)
+        assert item is not None and item.state == "cancelled"
+        news = [
+            t for t in machine.store.threads("main") if t.subject.startswith("Five interview")
+        ]
+        assert len(news) == 1 and not news[0].is_interview
+        assert news[0].step.get("kind") == "not_tracked"
+        assert "part_of" not in news[0].facts
+    finally:
+        machine.teardown()

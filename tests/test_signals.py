@@ -480,6 +480,12 @@ THANKS_CASES = [
     ("de-heute", "Herzlichen Dank für heute, ich habe viel über das Team erfahren.", True),
     ("fr-ce-matin", "Merci pour ce matin, j'ai beaucoup apprécié.", True),
     ("es-hoy", "¡Muchas gracias por lo de hoy!", True),
+    (
+        "en-accommodating",
+        "Thank you for accommodating me today. I appreciated the chance to speak with Ramon.",
+        True,
+    ),
+    ("en-opportunity", "Thank you for the opportunity to meet the team on Friday.", True),
     ("en-today-confirm", "Thanks! Today at 3pm works for me.", False),
     ("en-scheduling", "Thanks, Tuesday works for me for the call.", False),
     (

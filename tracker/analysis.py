@@ -99,7 +99,10 @@ def process_around(
     stored = store.messages_of_threads(account.name, list(ids))
     threads = [thread_from_stored(key, stored.get(key, [])) for key in ids]
     thread = next(t for t in threads if t.thread_id == thread_key)
-    return thread, process_of([t for t in threads if t.messages], account.owner_addresses)
+    process = process_of([t for t in threads if t.messages], account.owner_addresses)
+    if process is None or thread_key not in process.thread_ids:  # vetoed, it stays alone
+        return thread, None
+    return thread, process
 
 
 def verdict(
@@ -258,9 +261,10 @@ def analyse_account(
         process = process_of(threads, owners)
         if process is not None:
             run.process(process, candidates)
-            continue
+        inside = process.thread_ids if process is not None else ()
         for thread in threads:
-            run.alone(thread, candidates.get(thread.thread_id))
+            if thread.thread_id not in inside:  # vetoed, or no process at all
+                run.alone(thread, candidates.get(thread.thread_id))
     store.save_analysis(account.name, list(run.analyses.values()), started=started)
     log.info(
         "analysed account=%s threads=%d hiring=%d queue_changes=%d",

@@ -19,6 +19,9 @@ from tracker.understand.signals import is_thank_you
 from tracker.understand.threads import Thread
 
 THRESHOLD = 0.5
+# A rule weighing this much against a thread vetoes it: read with other threads of the same
+# process, it still cannot become the owner's interview (`processes.process_of`).
+VETO = -3.0
 
 _FLAGS = re.IGNORECASE | re.UNICODE
 
@@ -53,7 +56,7 @@ INTERVIEW_WORDS = _any(
     r"\bscreening call\b",
     r"\bon-?site\b",
     r"\bpanel\b",
-    r"\btechnical (?:round|interview|call|session)\b",
+    r"\btechnical (?:round|interview|call|session|conversation|discussion|screen)\b",
     r"\bfinal round\b",
     r"\bhiring manager (?:call|conversation|chat|interview)\b",
     r"\btake-?home (?:debrief|review)\b",
@@ -141,6 +144,12 @@ _RECRUITER = _any(
 
 # --- hard negatives ------------------------------------------------------------------------
 
+# A hiring system or coordinator telling the owner, an interviewer, what to do: certain.
+_INTERVIEWER_NOTICE = _any(
+    r"\b(?:you(?:'ve| have) been|you are|you're) (?:scheduled|booked|confirmed) to interview\b",
+    r"\bsubmit (?:your|the) (?:scorecard|interview feedback|feedback)\b",
+    r"\bplease (?:complete|fill (?:in|out)) (?:your|the) (?:scorecard|interview feedback)\b",
+)
 # The owner on the hiring side: interviewer logistics, evaluation, other candidates.
 _INTERVIEWER_SIDE = _any(
     r"\bscorecard",
@@ -171,6 +180,13 @@ _OWNER_HIRING = _any(
     r"\beinladung zum (?:\w+ )?(?:gespräch|vorstellungsgespräch|interview)",
     r"\bthank(?:s| you) for (?:interviewing|coming in|your interest in (?:our|the) team)\b",
     r"\bwe(?:'ll| will) (?:let you know|get back to you)\b",
+)
+# Said by the other side, these words make them the candidate writing to the owner.
+_CANDIDATE_SIDE = _any(
+    r"\bthank(?:s| you) (?:so much |again )?for considering (?:me|my (?:application|candidacy))\b",
+    r"\bi(?:'m| am) (?:very |really |so )?(?:excited|enthusiastic) about the (?:\w+ ){0,4}"
+    r"(?:role|position|opportunity)\b",
+    r"\bmy (?:application|candidacy) for the (?:\w+ ){0,4}(?:role|position)\b",
 )
 # The other side's conditional ("if selected, we will schedule an interview") arranges nothing.
 _CONDITIONAL = _any(
@@ -223,6 +239,14 @@ _MEDIA_RESEARCH = _any(
     r"\bexpert (?:network|interview|call)\b",
     r"\bq&a\b|\bnewsletter\b",
     r"\bseries\b|\bblog\b|\breaders\b",
+    r"\bzur autorisierung\b|\bunsere serie\b|\bin der (?:nächsten |kommenden )?ausgabe\b",
+    r"\b\w*(?:tag|abend|morgen|wochen|amts)blatt(?:s|es)?\b",
+)
+# The other side's signature naming the press: "Redakteurin, Wirtschaftsressort".
+_PRESS_SIGNATURE = _any(
+    r"\bjournalist|\bjournaliste\b|\bperiodista\b|\breporter\b|\bcorrespondent\b",
+    r"\bredakt(?:ion|eur(?:in)?)\b|\brédact(?:ion|eur|rice)\b|\bredacci[oó]n\b",
+    r"\beditor(?:ial)? desk\b|\bnewsroom\b|\bressort\b",
 )
 _OTHER_INTERVIEW = _any(
     r"\bvisa\b|\bconsulate\b|\bembassy\b|\bconsulat\b|\bbotschaft\b",
@@ -232,6 +256,8 @@ _OTHER_INTERVIEW = _any(
     r"\bletting agent\b|\blettings\b|\bwohnungsbesichtigung",
     r"\bmock interview\b|\bpractice interview\b|\bsimulacro\b|\bentrevista de prueba\b",
     r"\bmitarbeitergespräch\b|\bjahresgespräch\b|\bperformance review\b|\bself-assessment\b",
+    r"\bannual review\b|\bappraisal\b|\bentretien (?:annuel|d['’]évaluation|professionnel)\b",
+    r"\b(?:evaluación|entrevista) de desempeño\b",
     r"\binformational interview\b",
     # A survey, not a recruiter's title: "Conseillère en acquisition de talents" recruits.
     r"\bconseill(?:er|ère) (?:d['’]orientation|clientèle|financier|bancaire)\b",
@@ -246,6 +272,12 @@ _OTHER_MEETING_WORDS = _any(
     r"\bvolunt(?:eer|ariado)\b|\bbénévol",
     r"\bmentee\b|\bmentoring\b",
     r"\bsatisfaction\b|\bsurvey\b|\benquête\b|\bencuesta\b",
+)
+# Invites of events that are not job interviews, whatever else their summary says ("Product
+# demo for the panel", "Entretien annuel").
+_OTHER_EVENT = _any(
+    r"\bdemo\b|\bwebinar\b|\bproduct tour\b|\bdémo(?:nstration)?\b|\bdemostración\b",
+    _OTHER_INTERVIEW.pattern,
 )
 _APPOINTMENT = _any(
     r"\binterview|\bappointment\b|\bviewing\b|\bvisit\b",
@@ -270,16 +302,19 @@ class Detection:
     is_interview: bool
     score: float
     reasons: tuple[str, ...]
+    vetoed: bool = False  # a rule weighing `VETO` or more against it fired
 
 
 @dataclass
 class _Tally:
     total: float = 0.0
     interview_held: bool = False
+    vetoed: bool = False
     reasons: list[str] | None = None
 
     def add(self, weight: float, reason: str) -> None:
         self.total += weight
+        self.vetoed = self.vetoed or weight <= VETO
         if self.reasons is None:
             self.reasons = []
         sign = "+" if weight >= 0 else "-"
@@ -314,7 +349,7 @@ def _check_invites(thread: Thread, owners: frozenset[str], tally: _Tally) -> Non
                 continue
             seen.add(key)
             wording = f"{event.summary}\n{event.description}"
-            if not INTERVIEW_WORDS.search(wording):
+            if not INTERVIEW_WORDS.search(wording) or _OTHER_EVENT.search(event.summary):
                 continue
             role = _event_role(event, owners)
             if role == "organizer" or (message.direction == "outgoing" and role != "attendee"):
@@ -326,10 +361,14 @@ def _check_invites(thread: Thread, owners: frozenset[str], tally: _Tally) -> Non
                 tally.interview_held = True
 
 
+_SENTENCE_END = re.compile(r"[.?!\n]")
+
+
 def _sentence_of(text: str, match: re.Match[str]) -> str:
-    start = max(text.rfind(".", 0, match.start()), text.rfind("\n", 0, match.start())) + 1
-    end_dot = text.find(".", match.end())
-    return text[start : end_dot if end_dot != -1 else len(text)]
+    """The sentence (or line) of `text` that `match` lies in."""
+    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, match.start())), default=0)
+    end = _SENTENCE_END.search(text, match.end())
+    return text[start : end.start() if end is not None else len(text)]
 
 
 def _arranges(message: Message, context: bool) -> str | None:
@@ -374,7 +413,7 @@ def _other_meeting(wording: str, incoming: bool) -> re.Match[str] | None:
 
 def _check_messages(thread: Thread, owners: frozenset[str], tally: _Tally) -> None:
     ats = scheduling = thanks = role = recruiter = owner_hiring = False
-    interviewer = media = other = not_hiring = bulk = False
+    interviewer = media = other = not_hiring = bulk = candidate_side = False
     context = any(
         _HIRING_CONTEXT.search(f"{m.subject}\n{m.new_text}") or INTERVIEW_WORDS.search(m.subject)
         for m in thread.messages
@@ -407,6 +446,12 @@ def _check_messages(thread: Thread, owners: frozenset[str], tally: _Tally) -> No
             ):
                 bulk = True
                 tally.add(-3.0, "bulk mail: newsletter, job alert or marketing")
+            if not candidate_side and (found := _CANDIDATE_SIDE.search(text)):
+                candidate_side = True
+                tally.add(-3.5, f"the other side writes as a candidate ({found.group(0)!r})")
+            if not media and (found := _PRESS_SIGNATURE.search(message.signature)):
+                media = True
+                tally.add(-5.0, f"the other side signs as the press ({found.group(0)!r})")
         else:
             if not thanks and is_thank_you(message):
                 thanks = True
@@ -422,7 +467,10 @@ def _check_messages(thread: Thread, owners: frozenset[str], tally: _Tally) -> No
             role = True
             tally.add(0.5, f"a role in the subject {subject!r}")
         wording = f"{subject}\n{text}"
-        if not interviewer and (found := _INTERVIEWER_SIDE.search(wording)):
+        if not interviewer and (found := _INTERVIEWER_NOTICE.search(wording)):
+            interviewer = True
+            tally.add(-6.0, f"the owner is told what to do as an interviewer ({found.group(0)!r})")
+        elif not interviewer and (found := _INTERVIEWER_SIDE.search(wording)):
             interviewer = True
             tally.add(-3.5, f"the owner is on the hiring side ({found.group(0)!r})")
         if not media and (found := _MEDIA_RESEARCH.search(wording)):
@@ -451,4 +499,5 @@ def detect(thread: Thread, owner_addresses: frozenset[str]) -> Detection:
         is_interview=is_interview,
         score=round(score, 3),
         reasons=tuple(tally.reasons or ()),
+        vetoed=tally.vetoed,
     )

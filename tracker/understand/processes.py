@@ -15,9 +15,13 @@ Threads belong to one process when all of these hold:
   or the whole address for public mail services and the owner's own domain; never a
   no-reply or applicant-tracking address, which many companies share);
 - they lie within `PROCESS_WINDOW` of each other;
-- one of them, read alone, is an interview process, and `detect` still takes them for one
-  read together (otherwise they stay apart: an invite the owner sent as the interviewer does
-  not become their own interview because the candidate thanked them in another thread).
+- none of them, read alone, is vetoed (`Detection.vetoed`: the owner as the interviewer, a
+  newsletter, a press interview; such a thread stays on its own), so that an invite the
+  owner sent as the interviewer does not become their own interview because the candidate
+  thanked them in another thread;
+- `detect` takes them for an interview process read together. None of them needs to be one
+  alone: the invitation the owner answered by phone and the thank-you written as a new
+  message are one only together.
 
 The process is tracked in the thread holding its latest human message (where a check-in
 would be written); the others are part of it and are not tracked on their own.
@@ -239,12 +243,13 @@ def candidate_groups(candidates: Iterable[Candidate]) -> list[tuple[str, ...]]:
 
 
 def process_of(threads: Sequence[Thread], owner_addresses: Iterable[str]) -> Process | None:
-    """The process `threads` (one of `candidate_groups`) form, or None: none of them is an
-    interview process alone, or together they are not one."""
+    """The process the threads of `threads` (one of `candidate_groups`) that are not vetoed
+    form, or None: fewer than two are left, or together they are not an interview process."""
     owners = frozenset(a.lower() for a in owner_addresses)
-    if len(threads) < 2 or not any(detect(t, owners).is_interview for t in threads):
+    kept = [t for t in threads if not detect(t, owners).vetoed]
+    if len(kept) < 2:
         return None
-    members = sorted(threads, key=lambda t: (_span(t) or (_EPOCH, _EPOCH), t.thread_id))
+    members = sorted(kept, key=lambda t: (_span(t) or (_EPOCH, _EPOCH), t.thread_id))
     tracked = max(members, key=lambda t: (_human_last(t), t.thread_id))
     process = Process(tracked, tuple(members))
     return process if detect(process.combined, owners).is_interview else None

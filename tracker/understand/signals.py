@@ -513,7 +513,8 @@ _CONVERSATION = _any(
     r"\bround\b|\bsession\b|\bhaving me\b|\bwalking me through\b|\bmeeting the team\b|"
     r"\bdebrief\b|\bfor (?:this|yesterday) (?:morning|afternoon|evening)\b|"
     r"\bfor (?:today|yesterday)\b|\byesterday's\b|\btoday's\b|\bwent (?:really |very )?well\b|"
-    r"\btalked\b|\bspoke\b",
+    r"\btalked\b|\bspoke\b|\baccommodating me\b|"
+    r"\b(?:chance|opportunity) to (?:speak|talk|meet|interview)\b",
     r"\bgespräch\w*\b|\btelefonat\w*\b|\baustausch\b|\binterview\b|\bihre zeit\b|\bkennenlernen\b|"
     r"\bfür (?:heute|gestern)\b|\bheutige\w*\b|\bgestrige\w*\b",
     r"\béchange\w*\b|\bentretien\w*\b|\bentrevue\b|\bvotre temps\b|\bconversation\b|\brencontre\b|"
