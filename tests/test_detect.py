@@ -426,6 +426,23 @@ CASES: list[tuple[str, Thread, bool]] = [
         False,
     ),
     (
+        "a German invite to a first 'Kennenlernen'",
+        thread(
+            msg(
+                "Hallo Jonas, anbei die Einladung für Donnerstag.",
+                subject="Einladung: Erstes Kennenlernen – Kranich Mobility",
+                calendar=(
+                    invite(
+                        "Erstes Kennenlernen – Kranich Mobility",
+                        "dana@northwind.example",
+                        (OWNER, "dana@northwind.example"),
+                    ),
+                ),
+            ),
+        ),
+        True,
+    ),
+    (
         "a hiring system tells the owner whom they will interview",
         thread(
             msg(

@@ -63,6 +63,10 @@ INTERVIEW_WORDS = _any(
     r"\bvorstellungsgespräch",
     r"\bbewerbungsgespräch",
     r"\bkennenlerngespräch",
+    # The noun, not the verb: "ein erstes Kennenlernen", "Erstes Kennenlernen", "zum Kennenlernen".
+    r"\b(?:(?:ein|einem|zum|unser|unserem) )?(?:erste[sn]?|kurze[sn]?|persönliche[sn]?|"
+    r"virtuelle[sn]?) kennenlernen\b",
+    r"\b(?:ein|einem|zum|unser|unserem) kennenlernen\b",
     r"\bentretien",
     r"\bentrevue",
     r"\bentrevista",

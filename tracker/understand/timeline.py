@@ -28,7 +28,9 @@ Decisions the rule book leaves open, taken here:
 - "by Christmas" / "by Thanksgiving" is that day; "before Christmas" the day before it.
 - "the end of the quarter" is the last day of the calendar quarter; "the end of the year"
   December 31; "mid-month" the next 15th; "the first week of December" the 7th; "the week
-  after next" / "übernächste Woche" its Friday.
+  after next" / "übernächste Woche" its Friday ("Anfang übernächster Woche" its Tuesday).
+- A calendar week ("Ende KW 48", "in der Kalenderwoche 49") is its Friday (ISO weeks; "Anfang"
+  its Tuesday, "Mitte" its Wednesday), this year if not yet past, else next year.
 - "a week or two" and "a couple of weeks" are their upper bound, 14 days; "sous huitaine"
   is +8 days (like "within 8 days") and "sous quinzaine" +14 (like "quinze jours").
 - "within 48 hours" is the day the last hour falls on (whole days: +2); "by tomorrow" +1; "by
@@ -167,6 +169,24 @@ def _this_week(match: re.Match[str], ctx: _Context, lang: _Language) -> date | N
 def _next_week_on(weekday: int) -> _Resolve:
     def resolve(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
         return _monday(ctx.sent) + timedelta(days=7 + weekday)
+
+    return resolve
+
+
+def _calendar_week(weekday: int) -> _Resolve:
+    """"Ende KW 43", "in der Kalenderwoche 43": that day of ISO week `week`, this year if the
+    week has not yet passed, else next year."""
+
+    def resolve(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+        week = int(match["week"])
+        for year in (ctx.sent.year, ctx.sent.year + 1):
+            try:
+                day = date.fromisocalendar(year, week, weekday + 1)
+            except ValueError:
+                continue
+            if day >= ctx.sent:
+                return day
+        return None
 
     return resolve
 
@@ -739,6 +759,24 @@ GERMAN = _language(
         (
             r"\b(?:bis\s+)?(?:(?:zum\s+)?Ende\s+)?(?:der\s+)?übernächste[nr]?\s+Woche\b",
             _next_week_on(11),
+        ),
+        (
+            r"\b(?:bis\s+)?(?:zum\s+)?Anfang\s+(?:der\s+)?übernächste[nr]?\s+Woche\b",
+            _next_week_on(8),
+        ),
+        (r"\b(?:bis\s+)?Mitte\s+(?:der\s+)?übernächste[nr]?\s+Woche\b", _next_week_on(9)),
+        (
+            r"\b(?:bis\s+)?(?:zum\s+)?Anfang\s+(?:der\s+)?(?:KW|Kalenderwoche)\s*(?P<week>\d{{1,2}})\b",
+            _calendar_week(1),
+        ),
+        (
+            r"\b(?:bis\s+)?Mitte\s+(?:der\s+)?(?:KW|Kalenderwoche)\s*(?P<week>\d{{1,2}})\b",
+            _calendar_week(2),
+        ),
+        (
+            r"\b(?:(?:bis\s+)?(?:zum\s+)?Ende\s+(?:der\s+)?|bis\s+(?:zur\s+)?|in\s+(?:der\s+)?)"
+            r"(?:KW|Kalenderwoche)\s*(?P<week>\d{{1,2}})\b",
+            _calendar_week(4),
         ),
         (
             _DE_SPAN
