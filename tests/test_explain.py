@@ -1,4 +1,4 @@
-"""`followup explain` on a thread synced from the private Dovecot: reasons, facts, timeline."""
+"""`followup explain`: reasons, facts, timeline, and the mail threads of one hiring process."""
 
 from __future__ import annotations
 
@@ -6,9 +6,16 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.servers import ImapAccount
+from tracker.analysis import analyse_account
+from tracker.config import Settings
+from tracker.explain import explain, lines
+from tracker.mail.imap import FetchedMessage
+from tracker.store import FolderState, open_store
+from tracker.sync import parse_batch, thread_pass
 
 SAMPLE = Path(__file__).resolve().parents[1] / "tracker" / "samples" / "mailbox"
 
@@ -67,3 +74,59 @@ def test_explain_a_synced_hiring_thread(imap_account: ImapAccount, tmp_path: Pat
     missing = followup(config, imap_account.password, "explain", "t-nope")
     assert missing.returncode == 2
     assert "no thread 't-nope'" in missing.stderr
+
+
+def _mail(number: int, sender: str, to: str, day: int, subject: str, body: str) -> bytes:
+    return (
+        f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n"
+        f"Date: {day:02d} Nov 2026 10:00:00 +0100\r\nMessage-ID: <x{number}@example.org>\r\n"
+        f"\r\n{body}\r\n"
+    ).encode()
+
+
+def test_explain_names_the_mail_threads_of_one_process(tmp_path: Path) -> None:
+    """An invitation answered by phone and a thank-you written as a new message: two mail
+    threads, one process, followed in the thank-you's thread; explain says so for both."""
+    owner, dana = "alex@example.com", "dana@northwind.example"
+    mails = [
+        _mail(1, dana, owner, 2, "Interview - Data Engineer",
+              "We would like to invite you to an interview for the Data Engineer role on "
+              "Tuesday at 2pm."),
+        _mail(2, owner, dana, 10, "Thank you",
+              "Thank you for taking the time to meet with me today. I enjoyed our "
+              "conversation about the team."),
+    ]  # fmt: skip
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    settings = Settings.model_validate({
+        "accounts": [{
+            "name": "main", "address": owner, "password_env": "UNUSED",
+            "imap": {"host": "127.0.0.1", "security": "none"},
+            "smtp": {"host": "127.0.0.1", "security": "none"},
+        }],
+        "database": url,
+    })  # fmt: skip
+    account = settings.accounts[0]
+    store = open_store(url)
+    store.upsert_account("main", "imap", owner)
+    when = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
+    fetched = [
+        FetchedMessage(uid=i + 1, raw=raw, size=len(raw), flags=(), internaldate=when)
+        for i, raw in enumerate(mails)
+    ]
+    state = FolderState(name="INBOX", role="inbox", uidvalidity=1, uidnext=3)
+    store.save_folder_batch("main", state, parse_batch((owner,), fetched))
+    thread_pass(store, account)
+    analyse_account(settings, store, account, now=when)
+    keys = {t.subject: t.thread_key for t in store.threads("main")}
+    invite_key, thanks_key = keys["Interview - Data Engineer"], keys["Thank you"]
+
+    followed = "\n".join(lines(explain(settings, store, thanks_key, when)))
+    assert "a hiring thread" in followed
+    assert f"one hiring process across 2 mail threads, followed in {thanks_key}:" in followed
+    assert f"  {invite_key}: 'Interview - Data Engineer' (1 message)" in followed
+    assert f"[{invite_key[:8]}] ← {dana}" in followed  # the invitation, in the timeline
+
+    part = "\n".join(lines(explain(settings, store, invite_key, when)))
+    assert "not a hiring thread" in part
+    assert f"part of the hiring process followed in thread {thanks_key}" in part
+    store.close()

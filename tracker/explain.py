@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from tracker.analysis import verdict
+from tracker.analysis import process_around, verdict
 from tracker.config import AccountSettings, Settings
 from tracker.errors import UsageError
 from tracker.policy import NextStep
@@ -24,6 +24,9 @@ class Explanation:
     step: NextStep
     drafts: tuple[QueueItem, ...]
     events: tuple[Event, ...]
+    # The mail threads of the hiring process this thread belongs to, when it spans several
+    # (the tracked one first); empty otherwise.
+    process: tuple[Thread, ...] = ()
 
 
 def find_thread(settings: Settings, store: Store, thread_key: str) -> tuple[AccountSettings, str]:
@@ -51,6 +54,11 @@ def explain(settings: Settings, store: Store, thread_key: str, now: datetime) ->
     """The explanation of the stored thread `thread_key` (a unique prefix is enough) at `now`."""
     account, key = find_thread(settings, store, thread_key)
     seen = verdict(settings, store, account, key, now)
+    _, process = process_around(store, account, key)
+    threads: tuple[Thread, ...] = ()
+    if process is not None:
+        others = tuple(t for t in process.threads if t is not process.tracked)
+        threads = (process.tracked, *others)
     return Explanation(
         account.name,
         seen.thread,
@@ -58,6 +66,7 @@ def explain(settings: Settings, store: Store, thread_key: str, now: datetime) ->
         seen.step,
         tuple(store.queue_items(account=account.name, thread_key=key)),
         tuple(store.events(thread=key)),
+        threads,
     )
 
 
@@ -69,6 +78,18 @@ def lines(explanation: Explanation) -> Iterator[str]:
     yield f"{thread.thread_id} ({explanation.account}): {subject!r}"
     yield f"{verdict}, score {facts.score:.2f}, because:"
     yield from (f"  {reason}" for reason in facts.reasons)
+    origin: dict[str, str] = {}
+    if explanation.process:
+        tracked = explanation.process[0].thread_id
+        yield (
+            f"one hiring process across {len(explanation.process)} mail threads, "
+            f"followed in {tracked}:"
+        )
+        for part in explanation.process:
+            first = part.messages[0].subject if part.messages else ""
+            count = len(part.messages)
+            yield f"  {part.thread_id}: {first!r} ({count} message{'s' if count != 1 else ''})"
+            origin.update((m.message_id, part.thread_id[:8]) for m in part.messages)
     yield "facts:"
     yield f"  company: {facts.company or '?'}; role: {facts.role or '?'}"
     yield "  contacts: " + (", ".join(a.email for a in facts.contacts) or "none")
@@ -102,7 +123,8 @@ def lines(explanation: Explanation) -> Iterator[str]:
         arrow = "→" if message.direction == "outgoing" else "←"
         who = message.sender.email if message.sender else "?"
         auto = " (automatic)" if message.message_id in facts.auto_reply_message_ids else ""
-        yield f"  {when} {arrow} {who}{auto}: {message.subject} {message.message_id}"
+        where = f" [{origin[message.message_id]}]" if message.message_id in origin else ""
+        yield f"  {when}{where} {arrow} {who}{auto}: {message.subject} {message.message_id}"
     if explanation.events:
         yield "events:"
         yield from (f"  {e.at.isoformat()} {e.kind}: {e.message}" for e in explanation.events)
