@@ -10,6 +10,11 @@ it names any folder whose process followup would track in more than one thread. 
 the policy (default settings, 30 days after the thread's last message) is asked for the next
 step of every thread whose labels say it ended (rejected, offer, withdrawn) or that the other
 side asked the owner something: a check-in proposed on one of those is counted and named.
+
+Last, the folders measured are read again as one mailbox (every folder's owner taken for
+one person with many addresses), as a real mailbox holds many companies' threads at once: a
+hiring process that joins mail threads of different folders is a false join, counted and
+named.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from tracker.policy import Calendar, ThreadState, decide
 from tracker.understand.detect import Detection
 from tracker.understand.facts import ThreadFacts, thread_facts
 from tracker.understand.parse import parse_message
-from tracker.understand.processes import understood_threads
+from tracker.understand.processes import find_processes, understood_threads
 from tracker.understand.threads import Thread, group_threads
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus"
@@ -121,6 +126,25 @@ def run_case(case: Case) -> Result:
     step = decide(facts, ThreadState(), PolicySettings(), calendar, now)
     tracked = sum(f.is_interview for _, f in found)
     return Result(case, detection, facts, None, step.kind, mail_threads, tracked)
+
+
+def false_joins(cases: Iterable[Case]) -> list[tuple[str, ...]]:
+    """The folders whose mail threads one process joins when all of `cases` are one mailbox."""
+    cases = list(cases)
+    owners = frozenset(a.lower() for case in cases for a in case.label["owner"])
+    folder_of: dict[str, str] = {}
+    messages = []
+    for case in cases:
+        for raw in case.raws:
+            message = parse_message(raw, owners)
+            folder_of.setdefault(message.message_id, case.label["id"])
+            messages.append(message)
+    joins = []
+    for process in find_processes(group_threads(messages, owners), owners):
+        folders = {folder_of[m] for t in process.threads for m in t.message_ids}
+        if len(folders) > 1:
+            joins.append(tuple(sorted(folders)))
+    return sorted(joins)
 
 
 def _same_moment(found: datetime | None, expected: str | None) -> bool:
@@ -230,6 +254,13 @@ def main() -> None:
         report([r for r in results if r.case.label["split"] == split], split, args.verbose)
     if args.split == "all":
         report(results, "overall", args.verbose)
+    chosen = [c for c in cases if args.split == "all" or c.label["split"] == args.split]
+    joins = false_joins(chosen)
+    named = f" ({'; '.join(' + '.join(j) for j in joins)})" if joins else ""
+    print(
+        f"one mailbox of the {len(chosen)} folders: processes joining threads of different "
+        f"folders: {len(joins)}{named}"
+    )
     print(
         f"speed: {messages} messages in {elapsed:.2f} s of CPU = {messages / elapsed:.0f} "
         "messages/s (parse + thread + detect + facts + policy, one core, best of 3 passes)"

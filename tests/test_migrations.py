@@ -126,11 +126,19 @@ SEED_ROWS: dict[str, Seed] = {
         ),
     ),
     "0004": Seed(
+        # An analysis after 0004 (0003's was undone by 0004, which has every thread analysed
+        # again: only an analysis fills `organisations`).
         inserts=(
-            "UPDATE threads SET organisations = 'acme.example' WHERE id = 1",
+            "UPDATE threads SET organisations = 'acme.example', "
+            "analysed_at = '2026-12-04 08:00:00.000000' WHERE id = 1",
         ),
+        checks=(("SELECT organisations FROM threads", [("acme.example",)]),),
+    ),
+    "0005": Seed(
+        inserts=(),
         checks=(
-            # 0004 has every thread analysed again (only an analysis fills `organisations`).
+            # 0005 has every thread analysed again (organisations gained company names): the
+            # analysis made after 0004 is undone.
             ("SELECT organisations, analysed_at FROM threads", [("acme.example", None)]),
         ),
     ),

@@ -10,12 +10,15 @@ from hypothesis import strategies as st
 
 from tests.factories import OWNER, message
 from tracker.understand.facts import thread_facts
-from tracker.understand.parse import Message
+from tracker.understand.parse import Address, Message
 from tracker.understand.processes import (
     PROCESS_WINDOW,
     find_processes,
+    name_key,
     organisation,
     owner_domains,
+    registrable_domain,
+    role_words,
     understood_threads,
 )
 from tracker.understand.threads import Thread
@@ -92,6 +95,41 @@ def test_organisation(address: str, expected: str | None) -> None:
     assert organisation(address, DOMAINS) == expected
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Northwind Labs Recruiting", "~northwindlabs"),
+        ("Northwind Labs GmbH", "~northwindlabs"),
+        ("Northwind Labs via Greenhouse", "~northwindlabs"),
+        ("Kranich Mobility Karriere", "~kranichmobility"),
+        ("Recruiting Team", None),
+        ("Talent Acquisition", None),
+        ("Greenhouse", None),
+        ("No Reply", None),
+        ("Acm", None),  # too short to name anyone
+    ],
+)
+def test_name_key(name: str, expected: str | None) -> None:
+    assert name_key(name) == expected
+
+
+def test_registrable_domain() -> None:
+    assert registrable_domain("eu.mail.northwindlabs.com") == "northwindlabs.com"
+    assert registrable_domain("harrow.co.uk") == "harrow.co.uk"
+    assert registrable_domain("harrow.co.example") == "harrow.co.example"  # the test domain
+
+
+def test_role_words_leave_out_seniority_and_interview_words() -> None:
+    def subject(text: str) -> Thread:
+        return Thread("t", (message("<r@x>", subject=text),))
+
+    assert role_words(subject("Einladung: Vorstellungsgespräch Senior Data Analyst (m/w/d)")) == {
+        "data", "analyst"
+    }  # fmt: skip
+    assert role_words(subject("Risk Analyst (Req 2026-1187)")) == {"risk", "analyst"}
+    assert role_words(subject("Hello")) == frozenset()
+
+
 def test_invitation_and_thank_you_threads_are_one_process() -> None:
     invite = invitation("a", "dana@northwind.example")
     thank = thanks("a", ("lee@northwind.example", "kim@northwind.example"))
@@ -145,6 +183,49 @@ def test_a_vetoed_thread_keeps_its_process_apart() -> None:
     assert find_processes([invite, bulk], OWNERS) == []
     processes = find_processes([invite, thank, bulk], OWNERS)
     assert [p.thread_ids for p in processes] == [(invite.thread_id, thank.thread_id)]
+
+
+def test_a_hiring_system_invitation_joins_the_thank_you_to_the_company() -> None:
+    """Greenhouse sent the invitation (no Reply-To: no address of the company in it); the
+    owner thanked the interviewer at the company's domain, who answered. Alone, the
+    invitation thread would be tracked with no thank-you and no answer."""
+    ats = Thread(
+        "t-ats",
+        (
+            dataclasses.replace(
+                said(
+                    message("<g1@x>", sender="no-reply@us.greenhouse-mail.io",
+                            subject="Interview invitation: Data Engineer at Northwind Labs"),
+                    "Your interview for the Data Engineer role is confirmed for Tuesday at 2pm.",
+                ),
+                sender=Address("Northwind Labs Recruiting", "no-reply@us.greenhouse-mail.io"),
+            ),
+        ),
+    )  # fmt: skip
+    thank = thanks("a", ("kim@northwindlabs.com",))
+    alone = thread_facts(ats, OWNERS, "US")
+    assert alone.is_interview and alone.thankyou_message_id is None
+    [process] = find_processes([ats, thank], OWNERS)
+    assert process.thread_ids == (ats.thread_id, thank.thread_id)
+    facts = thread_facts(process.combined, OWNERS, "US")
+    assert facts.thankyou_message_id == "<a3@x>" and facts.replied_after_thankyou
+
+    other = thanks("b", ("kim@southwindlabs.com",))  # another company's people
+    assert find_processes([ats, other], OWNERS) == []
+
+
+def test_two_roles_at_one_company_are_two_processes() -> None:
+    """Two applications at one company in the same weeks: each thread names its role."""
+    first = invitation("a", "dana@northwind.example")
+    thank = thanks("b", ("lee@northwind.example",))
+
+    def titled(subject: str) -> Thread:
+        opening = dataclasses.replace(thank.messages[0], subject=subject)
+        return Thread(thank.thread_id, (opening, *thank.messages[1:]))
+
+    second = titled("Thank you - Product Designer")
+    assert find_processes([first, second], OWNERS) == []
+    assert len(find_processes([first, titled("Thank you - Senior Data Engineer")], OWNERS)) == 1
 
 
 def test_the_thank_you_thread_alone_is_not_a_process() -> None:

@@ -405,12 +405,14 @@ _PANEL_TEXT = re.compile(
 _MACHINE = re.compile(
     r"^(?:no-?reply|do-?not-?reply|notifications?|calendar|mailer|jobs|careers|talent)\b"
 )
-_ORG_SUFFIX = re.compile(
+# What follows a company's name in the display name of its hiring system's mail ("Northwind
+# Labs Recruiting", "Acme via Greenhouse"), and a company named in a subject ("... at Acme").
+ORG_SUFFIX = re.compile(
     r"\s+(?:recruiting|recruitment|talent(?: acquisition)?|careers|hiring|hr|people|team|"
     r"jobs|karriere|recrutement|empleo|via \w+)\b.*$",
     _FLAGS,
 )
-_SUBJECT_COMPANY = re.compile(
+SUBJECT_COMPANY = re.compile(
     r"\b(?:with|at|bei|chez|en|con)\s+(?P<name>[A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*){0,2})", re.UNICODE
 )
 _ROLE_WORD = re.compile(
@@ -462,7 +464,7 @@ def _company(thread: Thread, contacts: tuple[Address, ...]) -> str | None:
             domains.append(label.lower())
     for message in thread.messages:
         if message.sender and is_ats_address(message.sender.email) and message.sender.name:
-            name = _ORG_SUFFIX.sub("", message.sender.name).strip()
+            name = ORG_SUFFIX.sub("", message.sender.name).strip()
             if name:
                 return name
     for label in domains:
@@ -473,7 +475,7 @@ def _company(thread: Thread, contacts: tuple[Address, ...]) -> str | None:
                 if re.sub(r"[^a-z0-9]", "", phrase.lower()) == label:
                     return phrase
     for message in thread.messages:
-        subject_match = _SUBJECT_COMPANY.search(message.subject)
+        subject_match = SUBJECT_COMPANY.search(message.subject)
         if subject_match:
             return subject_match.group("name").strip()
     if domains:
@@ -481,7 +483,8 @@ def _company(thread: Thread, contacts: tuple[Address, ...]) -> str | None:
     return None
 
 
-def _role(thread: Thread) -> str | None:
+def role_of(thread: Thread) -> str | None:
+    """The role a thread names in a subject ("Senior Data Engineer"), as written."""
     for message in thread.messages:
         subject = normalise_subject(message.subject) and message.subject
         for piece in re.split(r"\s[-–—|:]\s|\bfor (?:the |our )?|\bas (?:an? )?", subject):
@@ -590,7 +593,7 @@ def thread_facts(
         score=detection.score,
         reasons=detection.reasons,
         company=_company(thread, contacts),
-        role=_role(thread),
+        role=role_of(thread),
         contacts=contacts,
         interview_at=interview.start if interview else None,
         interview_end=interview.end if interview else None,

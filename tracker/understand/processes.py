@@ -19,6 +19,7 @@ Threads belong to one process when all of these hold:
   newsletter, a press interview; such a thread stays on its own), so that an invite the
   owner sent as the interviewer does not become their own interview because the candidate
   thanked them in another thread;
+- they do not name two different roles (two applications at one company are two processes);
 - `detect` takes them for an interview process read together. None of them needs to be one
   alone: the invitation the owner answered by phone and the thank-you written as a new
   message are one only together.
@@ -36,8 +37,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tracker.understand.detect import APPLICATION, INTERVIEW_WORDS, detect, is_ats_address
-from tracker.understand.facts import is_machine_address
-from tracker.understand.parse import Message
+from tracker.understand.facts import ORG_SUFFIX, SUBJECT_COMPANY, is_machine_address, role_of
+from tracker.understand.parse import Address, Message
 from tracker.understand.signals import automatic_reasons, is_thank_you
 from tracker.understand.threads import Thread
 
@@ -64,6 +65,17 @@ _SHARED_SERVICE = frozenset({
 })  # fmt: skip
 # Local parts of addresses that send on a service's behalf, not a company's.
 _SERVICE_SENDER = re.compile(r"^(?:calendar|notifications?|mailer|postmaster|bounces?)\b")
+# Legal forms after a company's name: "Northwind Labs GmbH" is northwindlabs.
+_LEGAL_FORM = re.compile(
+    r"\b(?:inc|llc|ltd|limited|gmbh|ag|plc|sa|sas|sarl|sl|srl|bv|nv|corp|co|pty)\b\.?",
+    re.IGNORECASE,
+)
+# Words of display names that name no one in particular ("Recruiting Team", "Talent").
+_GENERIC_WORDS = frozenset({
+    "acquisition", "calendar", "careers", "career", "do", "hiring", "hr", "info", "jobs",
+    "mailer", "no", "noreply", "not", "notification", "notifications", "people", "recruiter",
+    "recruiting", "recruitment", "reply", "scheduling", "support", "talent", "team", "the",
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -96,7 +108,9 @@ def combine(thread_id: str, threads: Iterable[Thread]) -> Thread:
 def registrable_domain(domain: str) -> str:
     """The part of a mail domain a company registers: "acme.com" for "eu.mail.acme.com"."""
     labels = domain.lower().strip(".").split(".")
-    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+    # Country domains (acme.co.uk), and the reserved test domain written the same way.
+    country = len(labels[-1]) == 2 or labels[-1] == "example"
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and country:
         return ".".join(labels[-3:])
     return ".".join(labels[-2:])
 
@@ -118,32 +132,73 @@ def organisation(address: str, owner_domains: frozenset[str]) -> str | None:
     return base
 
 
+def name_key(name: str) -> str | None:
+    """A company's or a person's name as written ("Northwind Labs Recruiting", "Dana
+    Whitfield via Greenhouse") as an organisation key: "~" and the letters of the name
+    ("~northwindlabs", the letters of northwindlabs.com too). None for names of no one in
+    particular and for the hiring systems' own names."""
+    text = _LEGAL_FORM.sub(" ", ORG_SUFFIX.sub("", name))
+    words = re.findall(r"\w+", text.lower())
+    if not words or all(w in _GENERIC_WORDS or w in _SHARED_SERVICE for w in words):
+        return None
+    letters = "".join(words)
+    return f"~{letters}" if len(letters) >= 4 else None
+
+
+def _domain_key(domain: str) -> str | None:
+    """The letters of a company's domain as a name key: "~northwindlabs" for northwind-labs.com."""
+    label = registrable_domain(domain).split(".", 1)[0]
+    letters = "".join(ch for ch in label if ch.isalnum())
+    return f"~{letters}" if len(letters) >= 4 else None
+
+
 def owner_domains(owners: Iterable[str]) -> frozenset[str]:
     return frozenset(registrable_domain(a.rpartition("@")[2]) for a in owners if "@" in a)
 
 
 def organisations(thread: Thread, owners: frozenset[str], domains: frozenset[str]) -> set[str]:
     """The organisations on the other side of `thread`: who wrote, who the owner wrote to,
-    who organised or attends its invites, the people an applicant-tracking system names."""
+    who organised or attends its invites, the people an applicant-tracking system names.
+
+    Besides addresses, names: a company's domain gives its letters ("~northwindlabs"); mail
+    from a hiring system gives the name it writes under ("Northwind Labs Recruiting") and the
+    company its subject names ("... at Northwind Labs"). So the invitation a hiring system
+    sent joins the thank-you written to the company's people. People's names link nothing:
+    the same name at two companies is common enough to join two processes."""
     found: set[str] = set()
     for message in thread.messages:
-        people = [a.email for a in message.reply_to]
+        people = list(message.reply_to)
         if message.direction == "incoming":
             if message.sender is not None:
-                people.append(message.sender.email)
+                people.append(message.sender)
         else:
-            people.extend(a.email for a in (*message.to, *message.cc))
+            people.extend((*message.to, *message.cc))
         for event in message.calendar:
             if event.organizer is not None:
-                people.append(event.organizer.email)
-            people.extend(a.email for a in event.attendees)
-        for email in people:
-            if email.lower() in owners:
-                continue
-            key = organisation(email, domains)
+                people.append(event.organizer)
+            people.extend(event.attendees)
+        for person in people:
+            if person.email.lower() not in owners:
+                found.update(_keys_of(person, domains))
+        sender = message.sender.email if message.sender else ""
+        if message.direction == "incoming" and sender and organisation(sender, domains) is None:
+            named = SUBJECT_COMPANY.search(message.subject)  # "... at Northwind Labs"
+            key = name_key(named.group("name")) if named else None
             if key is not None:
                 found.add(key)
     return found
+
+
+def _keys_of(person: Address, domains: frozenset[str]) -> set[str]:
+    """The organisation keys one address gives: its organisation, and the names above."""
+    key = organisation(person.email, domains)
+    if key is None:  # a hiring system: the company it writes for, by name
+        name = name_key(person.name) if person.name and "@" in person.email else None
+        return {name} if name is not None else set()
+    if "@" in key:  # one person at a public mail service
+        return {key}
+    letters = _domain_key(key)
+    return {key, letters} if letters is not None else {key}
 
 
 def speaks_of_hiring(thread: Thread, owners: frozenset[str]) -> bool:
@@ -182,6 +237,33 @@ def _human_last(thread: Thread) -> datetime:
         )
     ]
     return max(dates, default=_EPOCH)
+
+
+# What a subject says around a role that is not the role: "Einladung: Vorstellungsgespräch
+# Senior Data Analyst (m/w/d)" names the role "data analyst".
+_ROLE_NOISE = re.compile(r"\([^)]*\)|\b[mwdhf](?:/[mwdhf])+\b|\breq\S*|\d+")
+_NOT_ROLE = frozenset({
+    "confirmation", "confirmed", "einladung", "entretien", "entrevista", "final", "for",
+    "home", "interview", "invitación", "invitation", "jr", "junior", "lead", "principal",
+    "round", "schedule", "scheduled", "senior", "sr", "staff", "take", "technical", "the",
+    "to", "vorstellungsgespräch", "with", "your",
+})  # fmt: skip
+
+
+def role_words(thread: Thread) -> frozenset[str]:
+    """The words of the role `thread` names, without seniority and interview words; empty
+    when it names none."""
+    role = role_of(thread)
+    if role is None:
+        return frozenset()
+    words = re.findall(r"[^\W\d_]+", _ROLE_NOISE.sub(" ", role.lower()))
+    return frozenset(w for w in words if w not in _NOT_ROLE and len(w) > 1)
+
+
+def _several_roles(threads: Sequence[Thread]) -> bool:
+    """Whether two of `threads` name roles of which neither contains the other."""
+    roles = [words for words in map(role_words, threads) if words]
+    return any(not (a <= b or b <= a) for a, b in itertools.combinations(roles, 2))
 
 
 @dataclass(frozen=True)
@@ -247,7 +329,7 @@ def process_of(threads: Sequence[Thread], owner_addresses: Iterable[str]) -> Pro
     form, or None: fewer than two are left, or together they are not an interview process."""
     owners = frozenset(a.lower() for a in owner_addresses)
     kept = [t for t in threads if not detect(t, owners).vetoed]
-    if len(kept) < 2:
+    if len(kept) < 2 or _several_roles(kept):
         return None
     members = sorted(kept, key=lambda t: (_span(t) or (_EPOCH, _EPOCH), t.thread_id))
     tracked = max(members, key=lambda t: (_human_last(t), t.thread_id))
