@@ -443,6 +443,43 @@ CASES: list[tuple[str, Thread, bool]] = [
         True,
     ),
     (
+        "the owner thanks them for interviewing me",
+        thread(
+            msg(
+                "Hi Alex, we'd like to invite you to a technical interview for the Backend "
+                "Engineer role on Thursday at 10am ET.",
+                subject="Backend Engineer at Acme",
+            ),
+            msg("Thursday at 10am works, thank you.", sender=OWNER, day=0.1),
+            msg(
+                "Hi Dana, thank you for interviewing me today; I enjoyed meeting the team.",
+                sender=OWNER,
+                day=3,
+            ),
+        ),
+        True,
+    ),
+    (
+        "a German hiring system books the owner as an interviewer",
+        thread(
+            msg(
+                "Hallo Stefanie,\n\nLea Hartmann hat Sie als Interviewer:in für folgendes "
+                "Gespräch eingetragen:\n\nKandidat: Tobias Lang\nStelle: Werkstudent "
+                "Controlling\n\nLebenslauf und Bewertungsbogen finden Sie in Personio.",
+                sender="noreply@personio.de",
+                subject="Sie wurden als Interviewer:in eingeladen: Tobias Lang",
+                calendar=(
+                    invite(
+                        "Interview: Tobias Lang – Werkstudent Controlling",
+                        "lea@northwind.example",
+                        (OWNER,),
+                    ),
+                ),
+            ),
+        ),
+        False,
+    ),
+    (
         "a hiring system tells the owner whom they will interview",
         thread(
             msg(
@@ -585,6 +622,17 @@ def test_reasons_name_the_evidence() -> None:
     detection = detect(CASES[3][1], OWNERS)
     assert any("greenhouse.io" in reason for reason in detection.reasons)
     assert any("interview arranged" in reason for reason in detection.reasons)
+
+
+def test_their_thanks_for_interviewing_with_us_vetoes_nothing() -> None:
+    """The opener of a rejection: said by the other side, the owner is the candidate."""
+    rejection = msg(
+        "Thank you for interviewing with us. Unfortunately we have decided to move forward "
+        "with other candidates.",
+        day=9,
+    )
+    assert not detect(thread(rejection), OWNERS).vetoed
+    assert detect(thread(replace(rejection, direction="outgoing")), OWNERS).vetoed
 
 
 def test_vetoes_are_the_strong_rules_against() -> None:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.factories import OWNER, message
+from tests.factories import BASE, OWNER, message
 from tracker.understand.facts import thread_facts
-from tracker.understand.parse import Address, Message
+from tracker.understand.parse import Address, CalendarEvent, Message
 from tracker.understand.processes import (
     PROCESS_WINDOW,
     find_processes,
@@ -98,10 +99,10 @@ def test_organisation(address: str, expected: str | None) -> None:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("Northwind Labs Recruiting", "~northwindlabs"),
-        ("Northwind Labs GmbH", "~northwindlabs"),
-        ("Northwind Labs via Greenhouse", "~northwindlabs"),
-        ("Kranich Mobility Karriere", "~kranichmobility"),
+        ("Northwind Labs Recruiting", "?northwindlabs"),
+        ("Northwind Labs GmbH", "?northwindlabs"),
+        ("Northwind Labs via Greenhouse", "?northwindlabs"),
+        ("Kranich Mobility Karriere", "?kranichmobility"),
         ("Recruiting Team", None),
         ("Talent Acquisition", None),
         ("Greenhouse", None),
@@ -214,6 +215,72 @@ def test_a_hiring_system_invitation_joins_the_thank_you_to_the_company() -> None
     assert find_processes([ats, other], OWNERS) == []
 
 
+def _thread(key: str, *parts: tuple[str, str, str, float, str]) -> Thread:
+    """A thread of (message id, sender, subject, day, text); the owner writes to `to`."""
+    messages = []
+    for message_id, sender, subject, day, text in parts:
+        to = ("dana@kestrelsearch.example",) if sender == OWNER else (OWNER,)
+        messages.append(
+            said(message(message_id, subject=subject, sender=sender, to=to, day=day), text)
+        )
+    return Thread(key, tuple(messages))
+
+
+def test_an_agency_thread_joins_the_thank_you_to_its_client() -> None:
+    """The agency arranged the interview under a subject naming the client; the owner thanked
+    the client's people directly, and they answered: one process."""
+    agency = _thread(
+        "t-agency",
+        ("<k1@x>", "dana@kestrelsearch.example", "Albion Water - interview confirmation", 0,
+         "Albion Water would like to meet you on Tuesday at 2pm for the Asset Data Manager "
+         "interview."),
+        ("<k2@x>", OWNER, "Re: Albion Water - interview confirmation", 0.2,
+         "Tuesday at 2pm works, thank you."),
+    )  # fmt: skip
+    client = _thread(
+        "t-client",
+        ("<k3@x>", OWNER, "Thank you", 8,
+         "Thank you for taking the time to meet with me today. I enjoyed our conversation."),
+        ("<k4@x>", "jo@albionwater.example", "Re: Thank you", 9,
+         "Thanks, it was good to meet you. We will decide by Friday."),
+    )  # fmt: skip
+    [process] = find_processes([agency, client], OWNERS)
+    assert process.thread_ids == ("t-agency", "t-client")
+
+
+def test_a_subject_mentions_only_a_company_whose_domain_spells_it() -> None:
+    """Two journalists' "Interview request: ..." mail: the same first words name no company,
+    so the two stay apart; a company spelled out beside its domain ("Halberd Security" for
+    halberdsec.example) joins mail that only mentions it."""
+    first = _thread(
+        "t-press-1",
+        ("<p1@x>", "kim@ledger.example", "Interview request: warehouse robots", 0,
+         "Could I interview you for our piece on warehouse robots?"),
+    )  # fmt: skip
+    second = _thread(
+        "t-press-2",
+        ("<p2@x>", "lou@courier.example", "Interview request: streaming costs", 3,
+         "Could I interview you about streaming costs?"),
+    )  # fmt: skip
+    assert find_processes([first, second], OWNERS) == []
+
+    company = _thread(
+        "t-halberd",
+        ("<h1@x>", "ana@halberdsec.example", "Halberd Security - Security Engineer", 0,
+         "We would like to invite you to an interview on Tuesday at 2pm."),
+        ("<h2@x>", OWNER, "Re: Halberd Security - Security Engineer", 0.2,
+         "Tuesday at 2pm works well."),
+    )  # fmt: skip
+    decision = _thread(
+        "t-decision",
+        ("<h3@x>", "no-reply@hire.lever.co", "Your application to Halberd Security", 12,
+         "Thank you for interviewing with us. Unfortunately we have decided to move forward "
+         "with other candidates."),
+    )  # fmt: skip
+    [process] = find_processes([company, decision], OWNERS)
+    assert thread_facts(process.combined, OWNERS, "US").outcome == "rejected"
+
+
 def test_two_roles_at_one_company_are_two_processes() -> None:
     """Two applications at one company in the same weeks: each thread names its role."""
     first = invitation("a", "dana@northwind.example")
@@ -278,8 +345,8 @@ def test_mail_that_does_not_speak_of_hiring_is_not_absorbed() -> None:
 
 def test_the_owner_as_interviewer_is_not_made_a_candidate() -> None:
     """The hiring system tells the owner (an interviewer) about a candidate, who thanks the
-    owner in a thread of their own: neither thread alone is the owner's interview, so the two
-    are not read together (together they would look like one)."""
+    owner in a thread of their own: the two are one story, and no hiring process of the
+    owner's (the briefing's veto speaks for both)."""
     briefing = Thread(
         "t-brief",
         (
@@ -306,7 +373,56 @@ def test_the_owner_as_interviewer_is_not_made_a_candidate() -> None:
             ),
         ),
     )  # fmt: skip
-    assert find_processes([briefing, candidate], OWNERS) == []
+    [story] = find_processes([briefing, candidate], OWNERS)
+    assert not story.hiring and story.thread_ids == ("t-brief", "t-cand")
+    [together] = understood_threads([briefing, candidate], OWNERS)
+    assert not thread_facts(together, OWNERS, "US").is_interview
+
+
+def test_a_vetoed_thread_speaks_for_the_booking_beside_it() -> None:
+    """A podcast host's thread, and the scheduling tool's booking with an invite: alone, the
+    booking is an interview invite with the owner as attendee; read with the host's thread
+    it is the podcast's."""
+    host = Thread(
+        "t-host",
+        (
+            said(
+                message("<h1@x>", subject="Guest on the DevTrail podcast?",
+                        sender="brooke@devtrail.example"),
+                "Could I interview you as a guest on our podcast? We record episodes on Riverside.",
+            ),
+            said(
+                message("<h2@x>", subject="Re: Guest on the DevTrail podcast?", sender=OWNER,
+                        to=("brooke@devtrail.example",), day=1),
+                "I'd love to, booking a slot now.",
+            ),
+        ),
+    )  # fmt: skip
+    event = CalendarEvent(
+        method="REQUEST", uid="cal-1", sequence=0, status="CONFIRMED",
+        summary="DevTrail interview: Alex Morgan", description="", location="",
+        start=BASE + timedelta(days=9), end=BASE + timedelta(days=9, hours=1),
+        organizer=Address("Brooke Lang", "brooke@devtrail.example"),
+        attendees=(Address("", OWNER),),
+    )  # fmt: skip
+    booking = Thread(
+        "t-booking",
+        (
+            dataclasses.replace(
+                said(
+                    message("<b1@x>", subject="New event: DevTrail interview",
+                            sender="notifications@calendly.com", day=2),
+                    "Your event has been scheduled.",
+                ),
+                calendar=(event,),
+            ),
+        ),
+    )  # fmt: skip
+    assert thread_facts(booking, OWNERS, "US").is_interview  # alone, it looks like one
+    [story] = find_processes([host, booking], OWNERS)
+    assert not story.hiring
+    understood = understood_threads([host, booking], OWNERS)
+    assert not any(thread_facts(t, OWNERS, "US").is_interview for t in understood)
 
 
 _COMPANIES = ("northwind.example", "southwind.example", "gmail.com")

@@ -289,7 +289,11 @@ def _part_of(
     verdict (nothing to do on it; its own facts kept for `explain`)."""
     facts = thread_facts(thread, account.owner_addresses, settings.policy.holiday_country)
     tracked = process.tracked.thread_id
-    reason = f"part of the hiring process followed in thread {tracked}"
+    reason = (
+        f"part of the hiring process followed in thread {tracked}"
+        if process.hiring
+        else f"read with thread {tracked}: together they are no hiring process of yours"
+    )
     facts = dataclasses.replace(facts, is_interview=False, reasons=(*facts.reasons, reason))
     step = NextStep("not_tracked", reason)
     analysis = ThreadAnalysis(

@@ -19,8 +19,9 @@ from tracker.understand.signals import is_thank_you
 from tracker.understand.threads import Thread
 
 THRESHOLD = 0.5
-# A rule weighing this much against a thread vetoes it: read with other threads of the same
-# process, it still cannot become the owner's interview (`processes.process_of`).
+# A rule weighing this much against a thread (bulk mail aside) vetoes it: it says the owner
+# is not a candidate in this story (the interviewer, a podcast guest), and read with the other
+# mail threads of the story it speaks for all of them (`processes.process_of`).
 VETO = -3.0
 
 _FLAGS = re.IGNORECASE | re.UNICODE
@@ -128,7 +129,7 @@ _SCHEDULING = _any(
 )
 
 # Job words: a role in a subject or text.
-_ROLE = _any(
+ROLE = _any(
     r"\b(?:senior |junior |staff |lead |principal )?(?:\w+ ){0,3}(?:engineer|developer|analyst|"
     r"scientist|designer|manager|architect|consultant|specialist|ingenieur(?:in)?|entwickler(?:in)?|"
     r"ingénieur(?:e)?|développeu(?:r|se)|analista|ingeniera?|desarrollador(?:a)?)\b",
@@ -150,6 +151,10 @@ _RECRUITER = _any(
 
 # A hiring system or coordinator telling the owner, an interviewer, what to do: certain.
 _INTERVIEWER_NOTICE = _any(
+    r"\b(?:sie|dich) als interviewer\w*",
+    r"\bbewertungsbogen\b|\binterviewleitfaden\b|\bgeben sie ihr feedback\b",
+    r"\ben tant qu['’]intervieweu(?:r|se)\b|\bgrille d['’]évaluation\b",
+    r"\bcomo entrevistador(?:a)?\b|\bformulario de evaluación\b",
     r"\b(?:you(?:'ve| have) been|you are|you're) (?:scheduled|booked|confirmed) to interview\b",
     r"\bsubmit (?:your|the) (?:scorecard|interview feedback|feedback)\b",
     r"\bplease (?:complete|fill (?:in|out)) (?:your|the) (?:scorecard|interview feedback)\b",
@@ -162,8 +167,6 @@ _INTERVIEWER_SIDE = _any(
     r"\bfeedback (?:on|for|about) (?:the )?candidate",
     r"\bcandidate(?:'s)? (?:name|profile|resume|cv|schedule)\b",
     r"\binterview(?:ing)? (?:panel|loop) for\b",
-    r"\bthank(?:s| you) for (?:interviewing|taking the time to interview) me\b",
-    r"\bthank(?:s| you) for (?:your time )?(?:interviewing with us|coming in)\b",
     r"\b(?:candidate|interview|hiring) debrief\b|\bdebrief (?:on|about|for) (?:the )?candidates?\b",
     r"\b(?:scorecards?|feedback) (?:at|before|for) the debrief\b",
     r"\bhiring (?:targets?|plan|loads?)\b|\binterview loads?\b",
@@ -182,11 +185,13 @@ _OWNER_HIRING = _any(
     r"\bcandidat[oa]s?\b",
     r"\b(?:invite|inviting) you (?:to|for) (?:an?|the) (?:\w+ )?interview\b",
     r"\beinladung zum (?:\w+ )?(?:gespräch|vorstellungsgespräch|interview)",
-    r"\bthank(?:s| you) for (?:interviewing|coming in|your interest in (?:our|the) team)\b",
+    r"\bthank(?:s| you) for (?:interviewing(?! me\b)|coming in|"
+    r"your interest in (?:our|the) team)\b",
     r"\bwe(?:'ll| will) (?:let you know|get back to you)\b",
 )
 # Said by the other side, these words make them the candidate writing to the owner.
 _CANDIDATE_SIDE = _any(
+    r"\bthank(?:s| you) (?:so much |again )?for (?:interviewing|taking the time to interview) me\b",
     r"\bthank(?:s| you) (?:so much |again )?for considering (?:me|my (?:application|candidacy))\b",
     r"\bi(?:'m| am) (?:very |really |so )?(?:excited|enthusiastic) about the (?:\w+ ){0,4}"
     r"(?:role|position|opportunity)\b",
@@ -306,7 +311,8 @@ class Detection:
     is_interview: bool
     score: float
     reasons: tuple[str, ...]
-    vetoed: bool = False  # a rule weighing `VETO` or more against it fired
+    vetoed: bool = False  # a rule weighing `VETO` or more against it fired (bulk mail aside)
+    bulk: bool = False  # a newsletter, job alert or other bulk mail
 
 
 @dataclass
@@ -314,11 +320,12 @@ class _Tally:
     total: float = 0.0
     interview_held: bool = False
     vetoed: bool = False
+    bulk: bool = False
     reasons: list[str] | None = None
 
-    def add(self, weight: float, reason: str) -> None:
+    def add(self, weight: float, reason: str, *, veto: bool = True) -> None:
         self.total += weight
-        self.vetoed = self.vetoed or weight <= VETO
+        self.vetoed = self.vetoed or (veto and weight <= VETO)
         if self.reasons is None:
             self.reasons = []
         sign = "+" if weight >= 0 else "-"
@@ -390,7 +397,7 @@ def _arranges(message: Message, context: bool) -> str | None:
                 or INTERVIEW_WORDS.search(wording)
                 or message.calendar
                 or APPLICATION.search(wording)
-                or _ROLE.search(message.subject)
+                or ROLE.search(message.subject)
             ):
                 return found.group(0)
     if not message.subject.lower().startswith(("re:", "aw:", "antw:", "r:", "réf")):
@@ -448,8 +455,8 @@ def _check_messages(thread: Thread, owners: frozenset[str], tally: _Tally) -> No
             if not bulk and (
                 "list-unsubscribe" in message.headers or _BULK.search(text) is not None
             ):
-                bulk = True
-                tally.add(-3.0, "bulk mail: newsletter, job alert or marketing")
+                bulk = tally.bulk = True
+                tally.add(-3.0, "bulk mail: newsletter, job alert or marketing", veto=False)
             if not candidate_side and (found := _CANDIDATE_SIDE.search(text)):
                 candidate_side = True
                 tally.add(-3.5, f"the other side writes as a candidate ({found.group(0)!r})")
@@ -467,7 +474,7 @@ def _check_messages(thread: Thread, owners: frozenset[str], tally: _Tally) -> No
             ):
                 owner_hiring = True
                 tally.add(-3.5, f"the owner writes as the hiring side ({said.group(0)!r})")
-        if not role and _ROLE.search(subject):
+        if not role and ROLE.search(subject):
             role = True
             tally.add(0.5, f"a role in the subject {subject!r}")
         wording = f"{subject}\n{text}"
@@ -504,4 +511,5 @@ def detect(thread: Thread, owner_addresses: frozenset[str]) -> Detection:
         score=round(score, 3),
         reasons=tuple(tally.reasons or ()),
         vetoed=tally.vetoed,
+        bulk=tally.bulk,
     )

@@ -15,14 +15,18 @@ Threads belong to one process when all of these hold:
   or the whole address for public mail services and the owner's own domain; never a
   no-reply or applicant-tracking address, which many companies share);
 - they lie within `PROCESS_WINDOW` of each other;
-- none of them, read alone, is vetoed (`Detection.vetoed`: the owner as the interviewer, a
-  newsletter, a press interview; such a thread stays on its own), so that an invite the
-  owner sent as the interviewer does not become their own interview because the candidate
-  thanked them in another thread;
+- none of them is bulk mail (a company's newsletter speaks of interviews too);
 - they do not name two different roles (two applications at one company are two processes);
-- `detect` takes them for an interview process read together. None of them needs to be one
-  alone: the invitation the owner answered by phone and the thank-you written as a new
-  message are one only together.
+- `detect` takes them for an interview process read together, and either one of them is one
+  alone or none of them, read alone, is vetoed (vetoed pieces make no interview of the
+  owner's). None of them needs to be one alone: the invitation the owner answered by phone
+  and the thank-you written as a new message are one only together.
+
+Threads of which one is vetoed (`Detection.vetoed`: the owner as the interviewer, a podcast
+guest) and that together are no interview process are read together too, as a story that is
+not a hiring process (`Process.hiring` false): the hiring system's notice that books the owner
+as an interviewer, or the scheduling tool's booking of a podcast, is an interview invite
+alone, and only the thread beside it says whose interview it is.
 
 The process is tracked in the thread holding its latest human message (where a check-in
 would be written); the others are part of it and are not tracked on their own.
@@ -36,10 +40,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from tracker.understand.detect import APPLICATION, INTERVIEW_WORDS, detect, is_ats_address
+from tracker.understand.detect import APPLICATION, INTERVIEW_WORDS, ROLE, detect, is_ats_address
 from tracker.understand.facts import ORG_SUFFIX, SUBJECT_COMPANY, is_machine_address, role_of
 from tracker.understand.parse import Address, Message
-from tracker.understand.signals import automatic_reasons, is_thank_you
+from tracker.understand.signals import automatic_reasons, is_thank_you, outcome_of
 from tracker.understand.threads import Thread
 
 PROCESS_WINDOW = timedelta(days=45)
@@ -72,9 +76,12 @@ _LEGAL_FORM = re.compile(
 )
 # Words of display names that name no one in particular ("Recruiting Team", "Talent").
 _GENERIC_WORDS = frozenset({
-    "acquisition", "calendar", "careers", "career", "do", "hiring", "hr", "info", "jobs",
-    "mailer", "no", "noreply", "not", "notification", "notifications", "people", "recruiter",
-    "recruiting", "recruitment", "reply", "scheduling", "support", "talent", "team", "the",
+    "acquisition", "application", "calendar", "careers", "career", "confirmation",
+    "confirmed", "do", "einladung", "entretien", "entrevista", "hiring", "hr", "info",
+    "interview", "invitation", "jobs", "mailer", "new", "next", "no", "noreply", "not",
+    "notification", "notifications", "people", "recruiter", "recruiting", "recruitment",
+    "reply", "scheduling", "steps", "support", "talent", "team", "thank", "thanks", "the",
+    "update", "you", "your",
 })  # fmt: skip
 
 
@@ -84,6 +91,7 @@ class Process:
 
     tracked: Thread
     threads: tuple[Thread, ...]  # every thread of the process, `tracked` included
+    hiring: bool = True  # false: one story across threads that is no hiring process
 
     @property
     def combined(self) -> Thread:
@@ -133,16 +141,17 @@ def organisation(address: str, owner_domains: frozenset[str]) -> str | None:
 
 
 def name_key(name: str) -> str | None:
-    """A company's or a person's name as written ("Northwind Labs Recruiting", "Dana
-    Whitfield via Greenhouse") as an organisation key: "~" and the letters of the name
-    ("~northwindlabs", the letters of northwindlabs.com too). None for names of no one in
-    particular and for the hiring systems' own names."""
+    """A company's name as written ("Northwind Labs Recruiting", "Northwind Labs GmbH") as
+    an organisation key that mentions it: "?" and the letters of the name ("?northwindlabs").
+    A mention links only to the company whose domain has those letters ("~northwindlabs" for
+    northwindlabs.com), never to another mention: "Interview request: ..." names nobody.
+    None for names of no one in particular and for the hiring systems' own names."""
     text = _LEGAL_FORM.sub(" ", ORG_SUFFIX.sub("", name))
     words = re.findall(r"\w+", text.lower())
     if not words or all(w in _GENERIC_WORDS or w in _SHARED_SERVICE for w in words):
         return None
     letters = "".join(words)
-    return f"~{letters}" if len(letters) >= 4 else None
+    return f"?{letters}" if len(letters) >= 4 else None
 
 
 def _domain_key(domain: str) -> str | None:
@@ -161,10 +170,11 @@ def organisations(thread: Thread, owners: frozenset[str], domains: frozenset[str
     who organised or attends its invites, the people an applicant-tracking system names.
 
     Besides addresses, names: a company's domain gives its letters ("~northwindlabs"); mail
-    from a hiring system gives the name it writes under ("Northwind Labs Recruiting") and the
-    company its subject names ("... at Northwind Labs"). So the invitation a hiring system
-    sent joins the thank-you written to the company's people. People's names link nothing:
-    the same name at two companies is common enough to join two processes."""
+    from a hiring system mentions the name it writes under ("Northwind Labs Recruiting"), and
+    subjects the companies they name ("... at Northwind Labs", "Albion Water - interview").
+    So the invitation a hiring system sent, or an agency's thread about its client, joins the
+    thank-you written to the company's people. People's names link nothing: the same name at
+    two companies is common enough to join two processes."""
     found: set[str] = set()
     for message in thread.messages:
         people = list(message.reply_to)
@@ -180,13 +190,43 @@ def organisations(thread: Thread, owners: frozenset[str], domains: frozenset[str
         for person in people:
             if person.email.lower() not in owners:
                 found.update(_keys_of(person, domains))
-        sender = message.sender.email if message.sender else ""
-        if message.direction == "incoming" and sender and organisation(sender, domains) is None:
-            named = SUBJECT_COMPANY.search(message.subject)  # "... at Northwind Labs"
-            key = name_key(named.group("name")) if named else None
-            if key is not None:
-                found.add(key)
+        found.update(_subject_names(message.subject))
+    # A name mentioned beside the company's domain that spells it out ("Halberd Security" for
+    # halberdsec.com) is the company's too: other mail mentioning it joins it.
+    letters = [key[1:] for key in found if key.startswith("~")]
+    for key in [k for k in found if k.startswith("?")]:
+        if any(key[1:].startswith(d) or d.startswith(key[1:]) for d in letters):
+            found.add(f"~{key[1:]}")
     return found
+
+
+# A subject's first words before a dash, bar or colon: "Albion Water - interview confirmation".
+_SUBJECT_LEAD = re.compile(
+    r"^(?:(?:re|aw|wg|fwd?|tr|rv|sv)\s*:\s*)*(?P<name>[A-Z][\w&'’.-]*(?:\s+[A-Z&][\w&'’.-]*){0,3})"
+    r"\s*[-–—|:]\s",
+    re.IGNORECASE,
+)
+
+
+# "Your application to Halberd Security", "Ihre Bewerbung bei ...", "Votre candidature chez ...".
+_SUBJECT_APPLIED = re.compile(
+    r"\b(?:application|candidature|candidatura|bewerbung)\s+(?:to|at|with|bei|chez|à|en|a)\s+"
+    r"(?P<name>[A-Z][\w&'’.-]*(?:\s+[A-Z&][\w&'’.-]*){0,3})",
+    re.IGNORECASE,
+)
+
+
+def _subject_names(subject: str) -> set[str]:
+    """The companies a subject names, as name keys: "... at Northwind Labs", "Vorstellungs-
+    gespräch bei Nordkap Anlagenbau", "Albion Water - interview confirmation". Other words
+    a subject starts with give keys too ("~seniorbusinessanalyst"), which match no company's
+    domain."""
+    names = [m.group("name") for m in SUBJECT_COMPANY.finditer(subject)]
+    names += [m.group("name") for m in _SUBJECT_APPLIED.finditer(subject)]
+    lead = _SUBJECT_LEAD.match(subject)
+    if lead is not None and lead.group("name")[:1].isupper():
+        names.append(lead.group("name"))
+    return {key for key in map(name_key, names) if key is not None}
 
 
 def _keys_of(person: Address, domains: frozenset[str]) -> set[str]:
@@ -202,8 +242,9 @@ def _keys_of(person: Address, domains: frozenset[str]) -> set[str]:
 
 
 def speaks_of_hiring(thread: Thread, owners: frozenset[str]) -> bool:
-    """Whether any message of `thread` is about a job: an invite, an interview or application
-    named, an applicant-tracking sender, the owner thanking someone after a meeting."""
+    """Whether any message of `thread` is about a job: an invite, an interview, an application
+    or a role named, an applicant-tracking sender, a rejection or an offer, the owner thanking
+    someone after a meeting."""
     for message in thread.messages:
         if message.calendar:
             return True
@@ -212,7 +253,7 @@ def speaks_of_hiring(thread: Thread, owners: frozenset[str]) -> bool:
             return True
         if message.direction == "incoming":
             sender = message.sender.email if message.sender else ""
-            if is_ats_address(sender):
+            if is_ats_address(sender) or ROLE.search(message.subject) or outcome_of(message):
                 return True
         elif is_thank_you(message):
             return True
@@ -305,8 +346,14 @@ def candidate_groups(candidates: Iterable[Candidate]) -> list[tuple[str, ...]]:
     by_org: dict[str, list[int]] = {}
     for index, item in enumerate(found):
         for org in item.organisations:
-            by_org.setdefault(org, []).append(index)
-    for indexes in by_org.values():
+            # A mention ("?acme") shares the bucket of the domain with its letters ("~acme").
+            key = f"~{org[1:]}" if org.startswith("?") else org
+            if not by_org.get(key) or by_org[key][-1] != index:
+                by_org.setdefault(key, []).append(index)
+    domains = {org for item in found for org in item.organisations if org.startswith("~")}
+    for key, indexes in by_org.items():
+        if key.startswith("~") and key not in domains:
+            continue  # mentions only: no company of theirs in the mailbox
         # In order of start (`found` is sorted): each joins the run before it while it starts
         # within the window of the run's end (the connected spans, in one sweep).
         run_end = found[indexes[0]].last_at
@@ -325,20 +372,30 @@ def candidate_groups(candidates: Iterable[Candidate]) -> list[tuple[str, ...]]:
 
 
 def process_of(threads: Sequence[Thread], owner_addresses: Iterable[str]) -> Process | None:
-    """The process the threads of `threads` (one of `candidate_groups`) that are not vetoed
-    form, or None: fewer than two are left, or together they are not an interview process."""
+    """The process the threads of `threads` (one of `candidate_groups`) other than bulk mail
+    form, or None: fewer than two are left, they name different roles, or they are neither
+    an interview process nor a story a vetoed thread says is none."""
     owners = frozenset(a.lower() for a in owner_addresses)
-    kept = [t for t in threads if not detect(t, owners).vetoed]
+    alone = {t.thread_id: detect(t, owners) for t in threads}
+    kept = [t for t in threads if not alone[t.thread_id].bulk]
     if len(kept) < 2 or _several_roles(kept):
         return None
     members = sorted(kept, key=lambda t: (_span(t) or (_EPOCH, _EPOCH), t.thread_id))
     tracked = max(members, key=lambda t: (_human_last(t), t.thread_id))
-    process = Process(tracked, tuple(members))
-    return process if detect(process.combined, owners).is_interview else None
+    together = detect(combine(tracked.thread_id, members), owners).is_interview
+    vetoed = any(alone[t.thread_id].vetoed for t in members)
+    if together and (not vetoed or any(alone[t.thread_id].is_interview for t in members)):
+        # With an interview among them already, reading them together only adds what the
+        # others say: an answer or a rejection in a thread the veto would have left apart.
+        return Process(tracked, tuple(members))
+    if vetoed and not together:
+        return Process(tracked, tuple(members), hiring=False)
+    return None
 
 
 def find_processes(threads: Sequence[Thread], owner_addresses: Iterable[str]) -> list[Process]:
-    """The hiring processes that span more than one of `threads`, oldest first.
+    """The processes (hiring ones, and stories a vetoed thread says are none) that span
+    more than one of `threads`, oldest first.
 
     A thread belongs to at most one process; threads of no process are not listed.
     """

@@ -361,6 +361,10 @@ _REJECTION = _any(
     r"\b(?:sommes|suis) au regret de vous (?:informer|annoncer)\b",
     r"\bretenu une (?:autre )?candidature\b",
     r"\bnot (?:to )?(?:progress|advance)(?:ing)? your (?:application|candidacy)\b",
+    r"\b(?:won't|will not|cannot|can't|unable to) (?:be )?(?:progress|advanc)(?:e|ing)? your "
+    r"(?:application|candidacy)\b",
+    r"\b(?:position|role|vacancy|opening|requisition) has (?:now )?been (?:put on hold|"
+    r"cancell?ed|closed|withdrawn)\b",
     r"\b(?:sorry|regret|unfortunately)\b[^.\n]{0,160}\bon this occasion\b",
     r"\bon this occasion\b[^.\n]{0,80}\b(?:not|unsuccessful|another|other)\b",
     r"\b(?:have been|were|was) unsuccessful\b",
