@@ -91,6 +91,31 @@ def test_no_thank_you_means_no_reply_after_it_and_outcome_is_last() -> None:
     assert [c.email for c in facts.contacts] == ["dana@northwind.example"]
 
 
+def test_a_date_in_the_rejection_itself_promises_nothing() -> None:
+    """The agency's rejection ends with other business ("let's catch up next week"): the
+    promise before it stays the latest."""
+    facts = thread_facts(
+        thread(
+            msg(
+                "Your interview for the Data Engineer role is confirmed for Tuesday at 2pm.",
+                subject="Interview",
+            ),
+            msg("Sounds good.", sender=OWNER, day=0.1),
+            msg("We will get back to you by Friday.", day=2),
+            msg(
+                "I'm afraid they have decided to go with another candidate. I'm sorry it's not "
+                "better news - I've got a couple of other roles I'd like to talk to you about, "
+                "so let's catch up next week.",
+                day=8,
+            ),
+        ),
+        OWNERS,
+        "US",
+    )
+    assert facts.outcome == "rejected"
+    assert facts.stated_timeline is not None and facts.stated_timeline.text == "by Friday"
+
+
 def test_a_call_arranged_with_an_offer_is_not_the_interview() -> None:
     facts = thread_facts(
         thread(

@@ -20,6 +20,7 @@ from tracker.understand.processes import (
     owner_domains,
     registrable_domain,
     role_words,
+    speaks_of_hiring,
     understood_threads,
 )
 from tracker.understand.threads import Thread
@@ -112,6 +113,20 @@ def test_organisation(address: str, expected: str | None) -> None:
 )
 def test_name_key(name: str, expected: str | None) -> None:
     assert name_key(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("subject", "text", "expected"),
+    [
+        ("Zwischenstand zu Ihrer Bewerbung", "Wir melden uns Anfang Dezember.", True),
+        ("Update - Senior Product Designer", "We are wrapping up references.", True),
+        ("Your news", "We are thrilled to offer you the position!", True),
+        ("Lunch?", "Are you free on Friday?", False),
+    ],
+)
+def test_speaks_of_hiring(subject: str, text: str, expected: bool) -> None:
+    mail = said(message("<s@x>", subject=subject, sender="ana@northwind.example"), text)
+    assert speaks_of_hiring(Thread("t", (mail,)), OWNERS) is expected
 
 
 def test_registrable_domain() -> None:

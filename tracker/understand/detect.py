@@ -77,7 +77,7 @@ INTERVIEW_WORDS = _any(
 # about a job even without the word "interview" ("Ihre Bewerbung ... Zeit für ein Gespräch?").
 APPLICATION = _any(
     r"\byour application\b",
-    r"\b(?:ihre|deine) bewerbung\b",
+    r"\b(?:ihre[rm]?|deine[rm]?) bewerbung\b",
     r"\b(?:votre|ta) candidature\b",
     r"\b(?:su|tu) (?:candidatura|postulación|solicitud)\b",
 )

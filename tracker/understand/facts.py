@@ -573,7 +573,9 @@ def thread_facts(
     # A promise matters only in a hiring thread, and reading one is the costliest rule: other
     # threads (most of a mailbox) skip it.
     for message in reversed(human_incoming if detection.is_interview else []):
-        if message.date is None:
+        # A rejection or an offer is the decision itself: a date in it ("let's catch up next
+        # week", "let us know by Friday") promises no decision.
+        if message.date is None or outcome_of(message) is not None:
             continue
         found_timeline = find_timeline(message.new_text, message.date, country)
         if found_timeline is not None:

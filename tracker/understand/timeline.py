@@ -241,9 +241,25 @@ def _month_part(day_of_month: int | None) -> _Resolve:
 
 
 def _weekday_week(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
-    """"Tuesday week" (British): a week after the next Tuesday."""
-    found = _weekday(match, ctx, lang)
-    return None if found is None else found + timedelta(days=7)
+    """"Tuesday week" (British), "mardi en huit": a week after the next Tuesday."""
+    return _weekday_weeks(1)(match, ctx, lang)
+
+
+def _weekday_weeks(weeks: int) -> _Resolve:
+    def resolve(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+        found = _weekday(match, ctx, lang)
+        return None if found is None else found + timedelta(days=7 * weeks)
+
+    return resolve
+
+
+def _business_days_fixed(n: int) -> _Resolve:
+    """"une dizaine de jours ouvrés": `n` business days, the number not written as one."""
+
+    def resolve(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+        return add_business_days(ctx.sent, n, ctx.country, ctx.subdivision)
+
+    return resolve
 
 
 def _named_day(month: int, day_of_month: int) -> _Resolve:
@@ -533,6 +549,15 @@ ENGLISH = _language(
         (r"\b(?P<n>{NUM})" + _EN_RANGE + r"\s+days?\s+from\s+(?:today|now)\b", _days_times(1)),
         (r"\b(?P<n>{NUM})" + _EN_RANGE + r"\s+weeks?\s+from\s+(?:today|now)\b", _days_times(7)),
         (r"\ba\s+week\s+(?:from\s+)?today\b", _plus(7)),
+        # "a week on Friday" (British): a week after the next Friday, like "Friday week".
+        (r"\ba\s+week\s+on\s+(?P<wd>{WD})\b", _weekday_week),
+        # "I'd expect about seven business days", "please allow 7 working days".
+        (
+            r"\b(?:expect|allow|give\s+us|take|takes|need)\s+(?:(?:about|around|roughly|"
+            r"approximately|up\s+to)\s+)?(?P<n>{NUM})" + _EN_RANGE
+            + r"\s+(?:business|working)\s+days?\b",
+            _business_days,
+        ),
         (r"\ba\s+fortnight\s+(?:from\s+)?today\b", _plus(14)),
         (
             r"\b(?:(?:" + _EN_BY + r"|on)\s+" + _EN_DAY_END + r"?|" + _EN_DAY_END + r")?"
@@ -627,7 +652,8 @@ ENGLISH = _language(
         |time\s*frame|(?:hiring|recruiting)\s+(?:team|manager)|promised?
         |(?:they|he|she|the\s+client)(?:['’]ve|\s+have|\s+has|['’]s)?\s+(?:now\s+)?(?:said|told\s+(?:me|us))
         |you(?:['’]ll|\s+will|\s+should)\s+(?:hear|receive|get|have|know))\b""",
-    request=r"""\b(?:please|kindly|could\s+you|can\s+you|would\s+you|(?<!someone\ )sign(?:ed)?
+    request=r"""\b(?:please(?!\s+(?:allow|expect|bear|be\s+patient))
+        |kindly|could\s+you|can\s+you|would\s+you|(?<!someone\ )sign(?:ed)?
         |return\s+the
         |send\s+(?:us|me|over|back)|your\s+availability|submit|complete\s+the|fill
         |(?<!will\ )(?<!['’]ll\ )(?<!they\ )(?<!should\ )confirm|let\s+us\s+know|reply\s+by
@@ -855,6 +881,8 @@ GERMAN = _language(
         |(?:ist|sind)\s+(?:ein\s+)?Feiertag)\b""",
 )
 
+# "au plus tard", "d'ici", "avant": deadline words before a day ("au plus tard vendredi").
+_FR_BY = r"\b(?:(?:au\s+plus\s+tard|d['’]ici|avant|pour|jusqu['’]à)\s+)?(?:le\s+)?"
 # "sous", "dans les", "d'ici", "au cours des": the start of a span of days or weeks.
 _FR_SPAN = (
     r"(?:\bsous|\bdans|\bd['’]ici|\bdans\s+un\s+délai\s+(?:maximum\s+)?de|\ben"
@@ -977,6 +1005,15 @@ FRENCH = _language(
             _plus(14),
         ),
         (r"\bsous\s+huitaine\b", _plus(8)),
+        # "vendredi en huit" (a week after the next Friday), "en quinze" (two weeks after).
+        (_FR_BY + r"(?P<wd>{WD})\s+en\s+huit\b", _weekday_week),
+        (_FR_BY + r"(?P<wd>{WD})\s+en\s+quinze\b", _weekday_weeks(2)),
+        (
+            r"(?:\bsous|\bdans|\bd['’]ici|\ben)\s+une\s+dizaine\s+de\s+jours\s+"
+            r"(?:ouvrés|ouvrables)\b",
+            _business_days_fixed(10),
+        ),
+        (r"(?:\bsous|\bdans|\bd['’]ici|\ben)\s+une\s+dizaine\s+de\s+jours\b", _plus(10)),
         (_FR_SPAN + r"(?P<n>{NUM})\s+(?:prochaines\s+)?heures\b", _hours),
         (r"\bd['’]ici\s+demain\b", _plus(1)),
         (
@@ -1174,6 +1211,7 @@ SPANISH = _language(
             _business_days,
         ),
         (r"\b(?:en\s+un\s+plazo\s+de|en|dentro\s+de)\s+quince\s+días\b", _plus(14)),
+        (r"\b(?:en|dentro\s+de)\s+un\s+par\s+de\s+semanas\b", _plus(14)),
         (
             r"\b(?:en\s+las\s+próximas|en\s+un\s+plazo\s+(?:máximo\s+)?de|en|dentro\s+de"
             r"(?:\s+las\s+próximas)?)\s+(?P<n>{NUM})\s+horas\b",
@@ -1242,7 +1280,7 @@ SPANISH = _language(
         |\b(?:te|le|les|os)\s+(?:confirmo|aviso|escribo|cuento|digo|contesto|respondo|doy)\b
         |\b(?:te|le|les|os)\s+(?:damos|contactamos|escribimos|avisamos|respondemos|contestamos
         |decimos|comunicamos|informamos|confirmamos)\b|\bvamos\s+a\b
-        |\bpróximos\s+pasos)""",
+        |\bpróximos\s+pasos|\b(?:calculamos|estimamos|prevemos|contamos\s+con))""",
     request=r"""(?:\bpor\s+favor|\bfirmar|\bfirme|\bfirmad[oa]|\benví[ea]|\benvíenos|\benvíanos
         |\b(?:tu|su)\s+disponibilidad|\bconfirm[ea]\b|\ble\s+rogamos|\bpodría|\bnecesitamos\s+que
         |\b(?:tu|su)\s+(?:decisión|respuesta)|\bdevuelva|\bdevuelve|\binvitar(?:te|le)
