@@ -155,3 +155,30 @@ def test_a_dotted_twelve_hour_time() -> None:
     sent = datetime(2026, 10, 14, 13, 0, tzinfo=timezone(timedelta(hours=13)))
     found = times_in_text("We'd love to meet you on Wednesday 21 October at 1.30pm.", sent, "NZ")
     assert found == [datetime(2026, 10, 21, 13, 30, tzinfo=timezone(timedelta(hours=13)))]
+
+
+def test_a_german_date_with_its_year_is_the_day() -> None:
+    """ "Mittwoch, 04.11.2026, 13:30 Uhr": the date, not the next Wednesday."""
+    sent = datetime(2026, 10, 20, 11, 0, tzinfo=timezone(timedelta(hours=2)))
+    found = times_in_text("Mittwoch, 04.11.2026, 13:30 Uhr\nHamburg", sent, "DE")
+    assert found == [datetime(2026, 11, 4, 13, 30, tzinfo=timezone(timedelta(hours=1)))]
+
+
+def test_a_time_moved_on_the_same_day_keeps_the_day() -> None:
+    """ "Serait-il possible de décaler notre entretien à 11h00, le même jour ?" """
+    facts = thread_facts(
+        thread(
+            msg(
+                "Nous avons le plaisir de vous inviter à un entretien pour le poste d'analyste "
+                "le lundi 9 novembre à 10h00.",
+                subject="Entretien",
+            ),
+            msg("Je vous confirme ma présence le lundi 9 novembre à 10h00.", sender=OWNER, day=0.1),
+            msg("Serait-il possible de décaler notre entretien à 11h00, le même jour ?", day=3),
+            msg("Aucun souci, 11h00 me convient.", sender=OWNER, day=3.1),
+        ),
+        OWNERS,
+        "FR",
+    )
+    assert facts.interview_at is not None
+    assert (facts.interview_at.date(), facts.interview_at.hour) == (date(2026, 11, 9), 11)

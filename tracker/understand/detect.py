@@ -102,7 +102,8 @@ _SCHEDULING = _any(
     r"\bmove (?:you )?forward\b[^.\n]{0,60}\binterview",
     r"\blooking forward to (?:speaking|talking|meeting) with you\b",
     r"\bsee you (?:on )?(?:monday|tuesday|wednesday|thursday|friday)\b",
-    r"\b(?:ihr|zum|zu einem|unser) (?:persönliches |zweites |erstes )?"
+    r"\b(?:ihr(?:em)?|zum|zu (?:einem|ihrem)|unser(?:em)?) (?:persönliche[ns]? |zweite[ns]? |"
+    r"erste[ns]? )?"
     r"(?:vorstellungsgespräch|bewerbungsgespräch|interview|kennenlerngespräch|gespräch)",
     r"\beinladung zum (?:\w+ )?(?:gespräch|vorstellungsgespräch|interview)",
     r"\bvotre entretien\b",

@@ -220,12 +220,17 @@ _DATE_PATTERNS = (
         _FLAGS,
     ),
     re.compile(r"\b(?P<month_n>\d{1,2})/(?P<day>\d{1,2})\b"),
-    re.compile(r"\b(?P<day>\d{1,2})\.(?P<month_n>\d{1,2})\.(?!\d)"),
+    # "04.11.", "04.11.2026", "4.11.26"
+    re.compile(r"\b(?P<day>\d{1,2})\.(?P<month_n>\d{1,2})\.(?:\d{4}|\d{2})?(?!\d)"),
     re.compile(r"\bthe (?P<day>\d{1,2})(?:st|nd|rd|th)\b", _FLAGS),
 )
 _WEEKDAY = re.compile(rf"\b(?P<weekday>{_WEEKDAY_NAMES})\b", _FLAGS)
 _TOMORROW = re.compile(r"\b(?:tomorrow|morgen|demain|mañana)\b", _FLAGS)
 _TODAY = re.compile(r"\b(?:today|heute|aujourd'hui|hoy)\b", _FLAGS)
+# A time moved within the day already named: "à 11h00, le même jour".
+_SAME_DAY = re.compile(
+    r"\b(?:the same day|same day|le même jour|am (?:selben|gleichen) tag|el mismo día)\b", _FLAGS
+)
 # A full stop after a digit is a German ordinal ("30. September"), not a sentence end.
 _SENTENCE_END = re.compile(r"(?:(?<!\d)[.!?]|\n)(?:\s|$)")
 # Zones tried, in order, to find the sender's clock from a message's offset, so that a time
@@ -293,7 +298,9 @@ def _hour_minute(match: re.Match[str], text: str) -> tuple[int, int] | None:
     return hour, minute
 
 
-def _resolve_day(window: str, sent: date) -> date | None:
+def _resolve_day(window: str, sent: date, same_day: date | None = None) -> date | None:
+    if same_day is not None and _SAME_DAY.search(window):
+        return same_day
     for pattern in _DATE_PATTERNS:
         found = pattern.search(window)
         if found is None:
@@ -341,11 +348,13 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[max(left, start - 120) : min(right, end + 60)]
 
 
-def times_in_text(text: str, sent_at: datetime, country: str | None = None) -> list[datetime]:
+def times_in_text(
+    text: str, sent_at: datetime, country: str | None = None, same_day: date | None = None
+) -> list[datetime]:
     """Future day-and-time moments named in `text`, resolved against `sent_at`, in order.
 
     A time without a zone name is on the sender's clock (found from the message's offset
-    and `country`).
+    and `country`); one "on the same day" is on `same_day` (the day named before).
     """
     found: list[datetime] = []
     sent = sent_at.date()
@@ -354,7 +363,7 @@ def times_in_text(text: str, sent_at: datetime, country: str | None = None) -> l
         if hour_minute is None:
             continue
         window = _sentence(text, match.start(), match.end())
-        day = _resolve_day(window, sent)
+        day = _resolve_day(window, sent, same_day)
         if day is None:
             continue
         zone_name = (match.group("zone") or "").lower()
@@ -381,16 +390,22 @@ def _from_text(
     The other side's word counts first (it sets the time, on its clock); the owner's own
     confirmation only when the other side never named one.
     """
+    named: list[tuple[Message, datetime]] = []
+    day: date | None = None  # the day named last, for a time moved "on the same day"
+    for message in thread.messages:
+        if message.date is None or automatic[message.message_id]:
+            continue
+        moments = times_in_text(message.new_text, message.date, country, day)
+        if moments:
+            day = moments[0].date()
+            named.append((message, moments[0]))
     for direction in ("incoming", "outgoing"):
-        for message in reversed(thread.messages):
-            if message.direction != direction or message.date is None:
-                continue
-            if automatic[message.message_id]:
-                continue
-            moments = times_in_text(message.new_text, message.date, country)
+        for message, moment in reversed(named):
             # After an offer or a rejection a call is about the decision, not an interview.
-            if moments and not (direction == "incoming" and outcome_of(message) is not None):
-                return _Interview(moments[0], None, message.message_id, 0)
+            if message.direction == direction and not (
+                direction == "incoming" and outcome_of(message) is not None
+            ):
+                return _Interview(moment, None, message.message_id, 0)
     return None
 
 
