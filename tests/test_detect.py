@@ -480,6 +480,67 @@ CASES: list[tuple[str, Thread, bool]] = [
         False,
     ),
     (
+        "the owner speaks of the publisher's podcast in a thank-you: still the job",
+        thread(
+            msg(
+                "Hi Sam,\n\nWe'd like to invite you to an interview for the Digital Editor role "
+                "on Tuesday at 10:30.",
+                subject="Interview invitation: Digital Editor",
+            ),
+            msg("Tuesday at 10:30 works for me.", sender=OWNER, day=0.1),
+            msg(
+                "Thank you for this morning. I enjoyed the conversation about the newsletter and "
+                "where you'd like to take the podcast next year.",
+                sender=OWNER,
+                day=8,
+            ),
+        ),
+        True,
+    ),
+    (
+        "a recruiter's approach the owner turns down ('Series C' is no press)",
+        thread(
+            msg(
+                "I'm partnering with a fintech (Series C, 200 people) on a Senior Data Engineer "
+                "search. Would you be open to a quick call? I can then set up an interview with "
+                "the hiring manager.",
+                subject="Senior Data Engineer opportunity - fintech",
+            ),
+            msg(
+                "Thanks for thinking of me. I'm not looking to make a move right now, so I'll "
+                "pass.",
+                sender=OWNER,
+                day=0.3,
+            ),
+        ),
+        False,
+    ),
+    (
+        "a vendor's product demo of a hiring tool",
+        thread(
+            msg(
+                "Guten Tag Herr Weber, vielen Dank für Ihr Interesse. Ich lade Sie gerne zum "
+                "Interview-Modul unserer Produktdemo am Dienstag um 10 Uhr ein.",
+                subject="Ihre Produktdemo: Bewerbermanagement mit TalentFlow",
+            ),
+            msg("Dienstag um 10 Uhr passt mir.", sender=OWNER, day=0.2),
+        ),
+        False,
+    ),
+    (
+        "a French hiring system invites the owner to evaluate a candidate",
+        thread(
+            msg(
+                "Bonjour Alex, vous avez été invitée à évaluer un candidat : Louis Martin. Merci "
+                "de compléter votre évaluation après l'entretien.",
+                sender="no-reply@teamtailor-mail.com",
+                subject="Vous avez été invitée à évaluer un candidat",
+                calendar=(invite("Entretien : Louis Martin", "kevin@brabant.example", (OWNER,)),),
+            ),
+        ),
+        False,
+    ),
+    (
         "a hiring system tells the owner whom they will interview",
         thread(
             msg(
@@ -633,6 +694,30 @@ def test_their_thanks_for_interviewing_with_us_vetoes_nothing() -> None:
     )
     assert not detect(thread(rejection), OWNERS).vetoed
     assert detect(thread(replace(rejection, direction="outgoing")), OWNERS).vetoed
+
+
+def test_a_colleague_at_the_owners_own_company_organising_the_interview() -> None:
+    """The owner writes from a company address; a colleague there invites them to interview
+    someone: the owner interviews."""
+    owner = "stefanie@brabant.example"
+    invitation = replace(
+        msg("Voici l'invitation.", subject="Entretien : Louis Martin – Comptable",
+            sender="kevin@brabant.example",
+            calendar=(invite("Entretien : Louis Martin – Comptable", "kevin@brabant.example",
+                             (owner,)),)),
+        to=(Address("", owner),),
+    )  # fmt: skip
+    detection = detect(thread(invitation), frozenset({owner}))
+    assert not detection.is_interview
+    assert any("colleague at the owner's organisation" in r for r in detection.reasons)
+    # The same invite to an owner with a personal address is their interview.
+    personal = "stefanie@gmail.com"
+    theirs = replace(
+        invitation,
+        to=(Address("", personal),),
+        calendar=(invite("Entretien - Comptable", "kevin@brabant.example", (personal,)),),
+    )
+    assert detect(thread(theirs), frozenset({personal})).is_interview
 
 
 def test_vetoes_are_the_strong_rules_against() -> None:

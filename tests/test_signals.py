@@ -490,6 +490,12 @@ THANKS_CASES = [
         True,
     ),
     ("en-opportunity", "Thank you for the opportunity to meet the team on Friday.", True),
+    (
+        "en-follow-up-on-anything",
+        "Thank you all for taking the time to meet with me today. I would be glad to follow up "
+        "on anything we discussed.",
+        True,
+    ),
     ("en-today-confirm", "Thanks! Today at 3pm works for me.", False),
     ("en-scheduling", "Thanks, Tuesday works for me for the call.", False),
     (

@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from tracker.understand.domains import company_domains, registrable_domain
 from tracker.understand.parse import CalendarEvent, Message
 from tracker.understand.phrases import any_of
 from tracker.understand.signals import is_thank_you
@@ -152,6 +153,9 @@ _RECRUITER = _any(
 
 # A hiring system or coordinator telling the owner, an interviewer, what to do: certain.
 _INTERVIEWER_NOTICE = _any(
+    r"\binvited to (?:evaluate|assess|review) (?:a |the )?candidate|\bcomplete your (?:evaluation|"
+    r"assessment) of\b",
+    r"\binvitée? à évaluer\b|\bévaluer (?:un|une|le|la) candidat|\bcompléter votre évaluation\b",
     r"\b(?:sie|dich) als interviewer\w*",
     r"\bbewertungsbogen\b|\binterviewleitfaden\b|\bgeben sie ihr feedback\b",
     r"\ben tant qu['’]intervieweu(?:r|se)\b|\bgrille d['’]évaluation\b",
@@ -198,6 +202,17 @@ _CANDIDATE_SIDE = _any(
     r"(?:role|position|opportunity)\b",
     r"\bmy (?:application|candidacy) for the (?:\w+ ){0,4}(?:role|position)\b",
 )
+# The owner turning an approach down before any interview ("I'm not looking to make a move
+# right now, so I'll pass").
+_OWNER_DECLINES = _any(
+    r"\bnot (?:currently |actively )?looking (?:to (?:make a )?move|"
+    r"for a (?:new )?(?:role|job|change))",
+    r"\bi(?:'ll| will) (?:have to )?pass\b|\bnot (?:really )?interested\b",
+    r"\bnot the right (?:time|moment)\b|\bhappy (?:where i am|in my current role)\b",
+    r"\bkein interesse\b|\bnicht wechselwillig\b|\bderzeit nicht auf (?:der )?suche\b",
+    r"\bpas (?:à l['’]écoute|intéressée?)\b|\bne suis pas en recherche\b",
+    r"\bno estoy buscando\b|\bno me interesa\b",
+)
 # The other side's conditional ("if selected, we will schedule an interview") arranges nothing.
 _CONDITIONAL = _any(
     r"\bif\b|\bshould (?:you|your)\b|\bwenn\b|\bfalls\b|\bsollten?\b|\bsi (?:votre|vous)\b",
@@ -233,12 +248,12 @@ _OTHER_CANDIDATE_SUMMARY = _any(
     r"\binterview(?:er)? (?:debrief|feedback|panel)\b",
 )
 _MEDIA_RESEARCH = _any(
-    r"\bpodcast|\bpódcast|\bepisode\b|\bépisode\b|\bepisodio\b",
-    r"\bjournalist|\bjournaliste\b|\bperiodista\b|\breporter\b|\bnewspaper\b|\bmagazine\b",
-    r"\bzeitung\b|\bredaktion\b|\bperiódico\b|\bartículo\b|\barticle\b",
-    r"\b\w*magazin\b|\bzitate\b|\brevista\b|\bcitations?\b à relire",
+    r"\bpodcast|\bpódcast",
+    r"\bjournalist|\bjournaliste\b|\bperiodista\b|\breporter\b|\bnewspaper\b",
+    r"\bzeitung\b|\bredaktion\b|\bperiódico\b",
+    r"\bzitate\b|\bcitations?\b à relire",
     r"\bfact[- ]check",
-    r"\bbroadcast\b|\bproducer\b|\bon air\b|\bsegment\b",
+    r"\bon air\b",
     r"\buser (?:research|interview)|\bnutzerinterview|\bux[- ]?(?:forschung|research)\b",
     r"\bentrevistas? (?:con|de|a) usuari[oa]s\b|\binvestigación (?:de|con) usuari[oa]s\b",
     r"\bentretiens? (?:avec des )?utilisateurs?\b|\brecherche utilisateur\b|\bnutzerstudie\b",
@@ -247,10 +262,21 @@ _MEDIA_RESEARCH = _any(
     r"\bétude\b|\bentretien semi-directif\b|\bdoctorant",
     r"\bgift card\b|\bgutschein\b|\bincentive\b|\bhonorarium\b",
     r"\bexpert (?:network|interview|call)\b",
-    r"\bq&a\b|\bnewsletter\b",
-    r"\bseries\b|\bblog\b|\breaders\b",
     r"\bzur autorisierung\b|\bunsere serie\b|\bin der (?:nächsten |kommenden )?ausgabe\b",
     r"\b\w*(?:tag|abend|morgen|wochen|amts)blatt(?:s|es)?\b",
+)
+# Words of the press and of publishing that are as often what a job is about ("a Digital
+# Editor for our series", "plate readers"): they count in a sentence that also names an
+# interview or what the press does with one.
+_MEDIA_WORDS = _any(
+    r"\bepisode\b|\bépisode\b|\bepisodio\b|\bmagazine\b|\b\w*magazin\b|\brevista\b",
+    r"\bartículo\b|\barticle\b|\bbroadcast\b|\bproducer\b|\bsegment\b",
+    r"\bq&a\b|\bnewsletter\b|\bseries\b|\bblog\b|\breaders\b|\blisteners\b",
+)
+_MEDIA_CONTEXT = _any(
+    r"\binterview|\bfeature\b|\bquote|\bpublish|\bpublication\b|\brecord(?:ing)?\b",
+    r"\bguest\b|\bon air\b|\bentrevista|\bentretien|\bgespräch|\bgrab(?:ación|ar)\b",
+    r"\benregistr|\baufnahme\b|\binvitad[oa]\b|\binvité(?:e)?\b",
 )
 # The other side's signature naming the press: "Redakteurin, Wirtschaftsressort".
 _PRESS_SIGNATURE = _any(
@@ -268,6 +294,9 @@ _OTHER_INTERVIEW = _any(
     r"\bmitarbeitergespräch\b|\bjahresgespräch\b|\bperformance review\b|\bself-assessment\b",
     r"\bannual review\b|\bappraisal\b|\bentretien (?:annuel|d['’]évaluation|professionnel)\b",
     r"\b(?:evaluación|entrevista) de desempeño\b",
+    # A vendor showing its product: "Ihre Produktdemo", "a live product demo".
+    r"\bprodukt-?demo\b|\bproduct demo\b|\bsales demo\b|\bdemo(?:stración)? del? producto\b",
+    r"\bdémo(?:nstration)? (?:de (?:notre|la) )?(?:produit|plateforme|solution)\b",
     r"\binformational interview\b",
     # A survey, not a recruiter's title: "Conseillère en acquisition de talents" recruits.
     r"\bconseill(?:er|ère) (?:d['’]orientation|clientèle|financier|bancaire)\b",
@@ -352,7 +381,9 @@ def _event_role(event: CalendarEvent, owners: frozenset[str]) -> str:
     return "other"
 
 
-def _check_invites(thread: Thread, owners: frozenset[str], tally: _Tally) -> None:
+def _check_invites(thread: Thread, owners: frozenset[str], tally: _Tally) -> bool:
+    """Weigh the thread's interview invites; whether one invited the owner to an interview."""
+    invited = False
     seen: set[str] = set()
     for message in thread.messages:
         for event in message.calendar:
@@ -364,13 +395,19 @@ def _check_invites(thread: Thread, owners: frozenset[str], tally: _Tally) -> Non
             if not INTERVIEW_WORDS.search(wording) or _OTHER_EVENT.search(event.summary):
                 continue
             role = _event_role(event, owners)
+            organizer = event.organizer.email if event.organizer is not None else ""
+            own = company_domains(owners)
             if role == "organizer" or (message.direction == "outgoing" and role != "attendee"):
                 tally.add(-3.0, f"the owner organises the interview {event.summary!r}")
+            elif own and "@" in organizer and registrable_domain(organizer.split("@")[1]) in own:
+                summary = event.summary
+                tally.add(-3.0, f"a colleague at the owner's organisation organises {summary!r}")
             elif _OTHER_CANDIDATE_SUMMARY.search(event.summary):
                 tally.add(-3.0, f"the invite {event.summary!r} names another candidate")
             else:
                 tally.add(3.0, f"interview invite {event.summary!r} with the owner as attendee")
-                tally.interview_held = True
+                tally.interview_held = invited = True
+    return invited
 
 
 _SENTENCE_END = re.compile(r"[.?!\n]")
@@ -408,6 +445,17 @@ def _arranges(message: Message, context: bool) -> str | None:
     return None
 
 
+def _media(wording: str) -> re.Match[str] | None:
+    """The words saying that `wording` is about a press, podcast or research interview."""
+    found = _MEDIA_RESEARCH.search(wording)
+    if found is not None:
+        return found
+    for word in _MEDIA_WORDS.finditer(wording):
+        if _MEDIA_CONTEXT.search(_sentence_of(wording, word)):
+            return word
+    return None
+
+
 def _other_meeting(wording: str, incoming: bool) -> re.Match[str] | None:
     """The words saying that `wording` arranges some other kind of interview or meeting.
 
@@ -423,8 +471,10 @@ def _other_meeting(wording: str, incoming: bool) -> re.Match[str] | None:
     return None
 
 
-def _check_messages(thread: Thread, owners: frozenset[str], tally: _Tally) -> None:
-    ats = scheduling = thanks = role = recruiter = owner_hiring = False
+def _check_messages(
+    thread: Thread, owners: frozenset[str], tally: _Tally, invited: bool
+) -> None:
+    ats = scheduling = thanks = role = recruiter = owner_hiring = declined = False
     interviewer = media = other = not_hiring = bulk = candidate_side = False
     context = any(
         _HIRING_CONTEXT.search(f"{m.subject}\n{m.new_text}") or INTERVIEW_WORDS.search(m.subject)
@@ -469,6 +519,7 @@ def _check_messages(thread: Thread, owners: frozenset[str], tally: _Tally) -> No
                 thanks = True
                 tally.add(1.5, "the owner thanked them after a meeting")
                 tally.interview_held = True
+            declined = declined or bool(_OWNER_DECLINES.search(text))
             said = None if owner_hiring else _OWNER_HIRING.search(f"{subject}\n{text}")
             if said is not None and (
                 not subject.lower().startswith(("re:", "aw:")) or _OWNER_HIRING.search(text)
@@ -485,7 +536,8 @@ def _check_messages(thread: Thread, owners: frozenset[str], tally: _Tally) -> No
         elif not interviewer and (found := _INTERVIEWER_SIDE.search(wording)):
             interviewer = True
             tally.add(-3.5, f"the owner is on the hiring side ({found.group(0)!r})")
-        if not media and (found := _MEDIA_RESEARCH.search(wording)):
+        # The owner speaking of the company's podcast in a thank-you is speaking of the job.
+        if not media and message.direction == "incoming" and (found := _media(wording)):
             media = True
             tally.add(-5.0, f"press, podcast or research interview ({found.group(0)!r})")
         if not other and (found := _other_meeting(wording, message.direction == "incoming")):
@@ -494,6 +546,8 @@ def _check_messages(thread: Thread, owners: frozenset[str], tally: _Tally) -> No
         if not not_hiring and (found := _NOT_HIRING.search(wording)):
             not_hiring = True
             tally.add(-3.0, f"the other side says there is no opening ({found.group(0)!r})")
+    if declined and not thanks and not invited:
+        tally.add(-3.0, "the owner turned the approach down before any interview")
     if not ats and not scheduling and not thanks:
         tally.add(-1.0, "no hiring system, no interview arranged, no thank-you")
 
@@ -502,8 +556,7 @@ def detect(thread: Thread, owner_addresses: frozenset[str]) -> Detection:
     """Score `thread` as a candidate interview process; reasons say which rules fired."""
     owners = frozenset(a.lower() for a in owner_addresses)
     tally = _Tally()
-    _check_invites(thread, owners, tally)
-    _check_messages(thread, owners, tally)
+    _check_messages(thread, owners, tally, _check_invites(thread, owners, tally))
     # Centred so that one strong positive signal with nothing against it passes the threshold.
     score = 1.0 / (1.0 + math.exp(-(tally.total - 2.0)))
     is_interview = score >= THRESHOLD and tally.interview_held

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tracker.understand.detect import APPLICATION, INTERVIEW_WORDS, ROLE, detect, is_ats_address
+from tracker.understand.domains import PUBLIC_MAIL, owner_domains, registrable_domain
 from tracker.understand.facts import ORG_SUFFIX, SUBJECT_COMPANY, is_machine_address, role_of
 from tracker.understand.parse import Address, Message
 from tracker.understand.signals import automatic_reasons, is_thank_you, outcome_of
@@ -48,17 +49,6 @@ from tracker.understand.threads import Thread
 
 PROCESS_WINDOW = timedelta(days=45)
 
-# Mail services anyone can have an address at: their domain says nothing about a company.
-# Matched on the first label of the registrable domain ("yahoo" in yahoo.co.uk).
-_PUBLIC_MAIL = frozenset({
-    "aol", "bigpond", "btinternet", "comcast", "fastmail", "free", "gmail", "gmx",
-    "googlemail", "hey", "hotmail", "icloud", "laposte", "live", "mac", "mail", "me",
-    "msn", "orange", "outlook", "posteo", "proton", "protonmail", "qq", "rediffmail", "sfr",
-    "sky", "t-online", "telefonica", "terra", "virginmedia", "wanadoo", "web", "yahoo",
-    "yandex", "ymail", "zoho",
-})  # fmt: skip
-# Second-level labels under which companies register ("acme.co.uk", "empresa.com.mx").
-_SECOND_LEVEL = frozenset({"ac", "co", "com", "edu", "gob", "gov", "net", "or", "org"})
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 # Hiring systems and scheduling tools that send for many companies, by a label of their mail
 # domain ("hire.lever.co", "acme.teamtailor-mail.com", "acme.jobs.personio.de").
@@ -113,16 +103,6 @@ def combine(thread_id: str, threads: Iterable[Thread]) -> Thread:
     return Thread(thread_id=thread_id, messages=tuple(ordered))
 
 
-def registrable_domain(domain: str) -> str:
-    """The part of a mail domain a company registers: "acme.com" for "eu.mail.acme.com"."""
-    labels = domain.lower().strip(".").split(".")
-    # Country domains (acme.co.uk), and the reserved test domain written the same way.
-    country = len(labels[-1]) == 2 or labels[-1] == "example"
-    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and country:
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
-
-
 def organisation(address: str, owner_domains: frozenset[str]) -> str | None:
     """The organisation an address speaks for: its company's domain (a company's no-reply or
     careers address included), the whole address where the domain is a public mail service
@@ -135,7 +115,7 @@ def organisation(address: str, owner_domains: frozenset[str]) -> str | None:
     if is_ats_address(address) or _SHARED_SERVICE.intersection(re.split(r"[.-]", domain)):
         return None
     base = registrable_domain(domain)
-    if base.split(".", 1)[0] in _PUBLIC_MAIL or base in owner_domains:
+    if base.split(".", 1)[0] in PUBLIC_MAIL or base in owner_domains:
         return address
     return base
 
@@ -159,10 +139,6 @@ def _domain_key(domain: str) -> str | None:
     label = registrable_domain(domain).split(".", 1)[0]
     letters = "".join(ch for ch in label if ch.isalnum())
     return f"~{letters}" if len(letters) >= 4 else None
-
-
-def owner_domains(owners: Iterable[str]) -> frozenset[str]:
-    return frozenset(registrable_domain(a.rpartition("@")[2]) for a in owners if "@" in a)
 
 
 def organisations(thread: Thread, owners: frozenset[str], domains: frozenset[str]) -> set[str]:

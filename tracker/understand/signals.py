@@ -557,7 +557,8 @@ def is_thank_you(message: Message) -> bool:
 
 _CHECKIN = _any(
     r"\bcheck(?:ing)? in\b|\bchecking back\b|\bany (?:update|news)\b|\ban update\b",
-    r"\bfollow(?:ing)?[ -]up on\b|\bfollow(?:ing)? up (?:regarding|about|to see)\b",
+    r"\bfollow(?:ing)?[ -]up on\b(?! (?:anything|any questions|that|this|those|them|it)\b)"
+    r"|\bfollow(?:ing)? up (?:regarding|about|to see)\b",
     r"\b(?:status|state) of (?:my|the)\b|\bwhere things stand\b|\bhow things (?:are|stand)\b",
     r"\bwhether a decision has been made\b|\bupdate on (?:my|the)\b|\bheard? (?:back|anything)\b",
     r"\bif there'?s any news\b",
