@@ -143,6 +143,9 @@ def test_role_words_leave_out_seniority_and_interview_words() -> None:
         "data", "analyst"
     }  # fmt: skip
     assert role_words(subject("Risk Analyst (Req 2026-1187)")) == {"risk", "analyst"}
+    assert role_words(subject("Product Analyst role at Tidewater - quick intro")) == {
+        "product", "analyst"
+    }  # fmt: skip
     assert role_words(subject("Hello")) == frozenset()
 
 

@@ -355,6 +355,13 @@ OUTCOME_CASES = [
      "rejected"),
     ("es-seleccionado", "Hemos seleccionado a una persona con más experiencia.", False,
      "rejected"),
+    ("de-stelle-besetzen", "Wir haben uns entschieden, die Stelle mit einer Kandidatin zu "
+     "besetzen, deren Erfahrung besser passt.", False, "rejected"),
+    ("de-weiterer-weg", "Wir wünschen Ihnen für Ihren weiteren Weg alles Gute.", False,
+     "rejected"),
+    ("en-wish-luck", "We wish you the very best of luck in your job search.", False, "rejected"),
+    ("fr-reussite", "Nous vous souhaitons pleine réussite dans vos recherches.", False,
+     "rejected"),
     ("en-not-progressing", "Unfortunately we won't be progressing your application.", False,
      "rejected"),
     ("en-on-hold", "Unfortunately the position has been put on hold as part of a restructure.",
@@ -484,6 +491,7 @@ THANKS_CASES = [
     ("de-heute", "Herzlichen Dank für heute, ich habe viel über das Team erfahren.", True),
     ("fr-ce-matin", "Merci pour ce matin, j'ai beaucoup apprécié.", True),
     ("es-hoy", "¡Muchas gracias por lo de hoy!", True),
+    ("es-el-tiempo", "Quería agradecerles a ti y a Alejandro por el tiempo de hoy.", True),
     (
         "en-accommodating",
         "Thank you for accommodating me today. I appreciated the chance to speak with Ramon.",

@@ -268,12 +268,14 @@ _NOT_ROLE = frozenset({
 
 
 def role_words(thread: Thread) -> frozenset[str]:
-    """The words of the role `thread` names, without seniority and interview words; empty
-    when it names none."""
+    """The words of the role `thread` names, up to its title's noun ("Product Analyst" of
+    "Product Analyst role at Tidewater"), without seniority and interview words; empty when
+    it names none."""
     role = role_of(thread)
-    if role is None:
+    title = ROLE.search(_ROLE_NOISE.sub(" ", role)) if role is not None else None
+    if title is None:
         return frozenset()
-    words = re.findall(r"[^\W\d_]+", _ROLE_NOISE.sub(" ", role.lower()))
+    words = re.findall(r"[^\W\d_]+", title.group(0).lower())
     return frozenset(w for w in words if w not in _NOT_ROLE and len(w) > 1)
 
 

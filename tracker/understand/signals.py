@@ -363,6 +363,17 @@ _REJECTION = _any(
     r"\bnot (?:to )?(?:progress|advance)(?:ing)? your (?:application|candidacy)\b",
     r"\b(?:won't|will not|cannot|can't|unable to) (?:be )?(?:progress|advanc)(?:e|ing)? your "
     r"(?:application|candidacy)\b",
+    # The closing formulas of rejections, which no offer or update ends with.
+    r"\b(?:wish|wishing) you (?:the very best|all the best|the best of luck|(?:every|much) "
+    r"success|luck)\b[^.\n]{0,30}\b(?:in|with) your (?:job )?(?:search|future endeavou?rs)\b",
+    r"\bfür ihren weiteren (?:beruflichen )?(?:weg|lebensweg)\b[^.\n]{0,40}\b(?:alles gute|"
+    r"viel erfolg)\b|\b(?:alles gute|viel erfolg)\b[^.\n]{0,40}\bfür ihren weiteren "
+    r"(?:beruflichen )?(?:weg|lebensweg)\b",
+    r"\bdie (?:stelle|position) (?:mit (?:einer|einem) (?:anderen )?(?:kandidat|bewerber)\w*|"
+    r"anderweitig) zu besetzen\b",
+    r"\bsouhaitons (?:pleine |beaucoup de )?(?:réussite|succès) dans (?:vos|la suite de vos) "
+    r"(?:recherches|démarches)\b",
+    r"\b(?:te|le) deseamos (?:mucho )?éxito en (?:tu|su) búsqueda\b",
     r"\b(?:position|role|vacancy|opening|requisition) has (?:now )?been (?:put on hold|"
     r"cancell?ed|closed|withdrawn)\b",
     r"\b(?:sorry|regret|unfortunately)\b[^.\n]{0,160}\bon this occasion\b",
@@ -524,7 +535,8 @@ _CONVERSATION = _any(
     r"\béchange\w*\b|\bentretien\w*\b|\bentrevue\b|\bvotre temps\b|\bconversation\b|\brencontre\b|"
     r"\bvotre accueil\b|\bvisite\b|\bpour (?:ce matin|cet après-midi|aujourd'hui|hier)\b",
     r"\bentrevista\b|\bconversación\b|\bcharla\b|\b(?:tu|su) tiempo\b|\breunión\b|\bllamada\b|"
-    r"\brecibirme\b|\bconocer al equipo\b|\bpor (?:lo de )?(?:hoy|ayer|esta mañana|esta tarde)\b",
+    r"\brecibirme\b|\bconocer al equipo\b|\bpor (?:lo de )?(?:hoy|ayer|esta mañana|esta tarde)\b|"
+    r"\bpor el tiempo\b|\bel tiempo de (?:hoy|ayer)\b",
 )
 # Replies that only arrange a meeting: "thanks, Tuesday works", "confirmed for 2pm".
 _SCHEDULING_REPLY = _any(
