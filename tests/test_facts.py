@@ -182,3 +182,30 @@ def test_a_time_moved_on_the_same_day_keeps_the_day() -> None:
     )
     assert facts.interview_at is not None
     assert (facts.interview_at.date(), facts.interview_at.hour) == (date(2026, 11, 9), 11)
+
+
+def test_a_second_round_agreed_by_mail_after_the_invited_interview() -> None:
+    first = invite("Interview: Data Scientist", "dana@northwind.example", (OWNER,))
+    second_round = msg(
+        "We'd like you to come in for the second round, a technical case study.\n\n"
+        "Thursday 12 November, 14:00 - 15:30",
+        day=4,
+    )
+    facts = thread_facts(
+        thread(msg("The invite is attached.", subject="Interview", calendar=(first,)),
+               msg("Accepted, see you then.", sender=OWNER, day=0.1),
+               second_round,
+               msg("Thursday 12 November at 14:00 works well.", sender=OWNER, day=4.1)),
+        OWNERS,
+        "GB",
+    )  # fmt: skip
+    assert facts.interview_at is not None and facts.interview_at.day == 12
+    # A call about feedback after the interview is no later round.
+    feedback = replace(second_round, new_text="I'll call you on Thursday 12 November at 14:00.")
+    facts = thread_facts(
+        thread(msg("The invite is attached.", subject="Interview", calendar=(first,)),
+               msg("Accepted, see you then.", sender=OWNER, day=0.1), feedback),
+        OWNERS,
+        "GB",
+    )  # fmt: skip
+    assert facts.interview_at == first.start

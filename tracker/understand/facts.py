@@ -409,6 +409,31 @@ def _from_text(
     return None
 
 
+# A message arranging a later round by text after the invited interview took place.
+_ROUND = re.compile(
+    r"\b(?:second|third|next|final|2nd|3rd) (?:round|stage|interview)\b|\bcase study\b|"
+    r"\b(?:zweite|nächste|finale) (?:runde|gespräch)|\bzweites gespräch\b|"
+    r"\b(?:deuxième|second|prochain|dernier) (?:tour|entretien)\b|"
+    r"\b(?:segunda|siguiente|última) (?:ronda|entrevista|fase)\b",
+    _FLAGS,
+)
+
+
+def _latest_round(
+    thread: Thread, invited: _Interview | None, texted: _Interview | None
+) -> _Interview | None:
+    """The interview that counts: the invite's, unless a message sent after that interview
+    began arranges a later round by text (a second round agreed by mail)."""
+    if invited is None or texted is None or texted.start <= invited.start:
+        return invited or texted
+    source = next(m for m in thread.messages if m.message_id == texted.message_id)
+    wording = f"{source.subject}\n{source.new_text}"
+    later = source.date is not None and source.date > invited.start
+    if later and _ROUND.search(wording):
+        return texted
+    return invited
+
+
 _PANEL_TEXT = re.compile(
     r"\bpanel\b|\binterviewers\b|\bback-to-back\b|\bwith [A-Z][a-z]+ [A-Z][a-z]+ and [A-Z][a-z]+",
     re.UNICODE,
@@ -531,7 +556,9 @@ def thread_facts(
         m for m in messages if m.direction == "incoming" and not automatic[m.message_id]
     ]
 
-    interview = _from_invites(thread, owners) or _from_text(thread, automatic, country)
+    interview = _latest_round(
+        thread, _from_invites(thread, owners), _from_text(thread, automatic, country)
+    )
     panel = False
     if interview is not None:
         panel = interview.interviewers >= 2
