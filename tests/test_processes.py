@@ -121,6 +121,7 @@ def test_name_key(name: str, expected: str | None) -> None:
         ("Zwischenstand zu Ihrer Bewerbung", "Wir melden uns Anfang Dezember.", True),
         ("Update - Senior Product Designer", "We are wrapping up references.", True),
         ("Your news", "We are thrilled to offer you the position!", True),
+        ("Actualización de tu proceso – Pampa Fintech", "Carolina quiere una última charla.", True),
         ("Lunch?", "Are you free on Friday?", False),
     ],
 )

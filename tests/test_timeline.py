@@ -382,6 +382,14 @@ CASES: list[tuple[str, str, str | None, str, str | None]] = [
      "US", "expect about seven business days", "2026-11-18"),
     ("Please allow seven working days from today for us to come back to you.", "2026-10-23",
      "IE", "seven working days from today", "2026-11-04"),
+    ("Our office is closed Thursday and Friday next week for the holiday, so I'll follow up "
+     "the Monday after Thanksgiving with next steps.", "2026-11-19", "US",
+     "the Monday after Thanksgiving", "2026-11-30"),
+    ("Te escribimos dentro de los próximos dos días hábiles (el lunes es feriado, así que "
+     "contá desde el martes).", "2026-11-20", "AR", "dentro de los próximos dos días hábiles",
+     "2026-11-25"),
+    ("Eine Rückmeldung erhalten Sie von uns im Laufe der KW 48.", "2026-11-16", "DE",
+     "im Laufe der KW 48", "2026-11-27"),
     # Calendar weeks (ISO): KW 48 of 2026 is November 23-29.
     ("Wir melden uns bis Ende KW 48 bei Ihnen.", "2026-11-18", "DE", "bis Ende KW 48",
      "2026-11-27"),

@@ -81,6 +81,9 @@ APPLICATION = _any(
     r"\b(?:ihre[rm]?|deine[rm]?) bewerbung\b",
     r"\b(?:votre|ta) candidature\b",
     r"\b(?:su|tu) (?:candidatura|postulación|solicitud)\b",
+    r"\b(?:your|the) (?:hiring|recruitment|interview) process\b|\byour candidacy\b",
+    r"\b(?:bewerbungs|auswahl)(?:prozess|verfahren)\b|\bprocessus de recrutement\b",
+    r"\b(?:tu|su) proceso\b|\bproceso de selecci[oó]n\b",
 )
 
 # The other side confirming a booking the owner made (no reply needed from the owner).

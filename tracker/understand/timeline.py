@@ -337,6 +337,16 @@ def _thanksgiving(match: re.Match[str], ctx: _Context, lang: _Language) -> date 
     return _by_or_before(first + timedelta(days=(3 - first.weekday()) % 7 + 21), match, ctx)
 
 
+def _weekday_after_thanksgiving(
+    match: re.Match[str], ctx: _Context, lang: _Language
+) -> date | None:
+    """"the Monday after Thanksgiving": the first such weekday after the fourth Thursday."""
+    first = date(ctx.sent.year, 11, 1)
+    thanksgiving = first + timedelta(days=(3 - first.weekday()) % 7 + 21)
+    wanted = lang.weekdays[match["wd"].lower()]
+    return thanksgiving + timedelta(days=(wanted - thanksgiving.weekday()) % 7 or 7)
+
+
 def _after_holidays(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
     new_year = date(ctx.sent.year + 1, 1, 1)
     return next_business_day(new_year, ctx.country, ctx.subdivision)
@@ -621,6 +631,7 @@ ENGLISH = _language(
             _christmas,
         ),
         (r"\b(?:by|before|prior\s+to|ahead\s+of)\s+Thanksgiving\b", _thanksgiving),
+        (r"\b(?:the\s+)?(?P<wd>{WD})\s+after\s+Thanksgiving\b", _weekday_after_thanksgiving),
         (r"\b(?:by|before|prior\s+to|ahead\s+of)\s+Christmas\s+Eve\b", _named_day(12, 24)),
         (r"\b(?:by|before|prior\s+to|ahead\s+of)\s+New\s+Year['’]?s\s+Eve\b", _named_day(12, 31)),
         (
@@ -800,7 +811,8 @@ GERMAN = _language(
             _calendar_week(2),
         ),
         (
-            r"\b(?:(?:bis\s+)?(?:zum\s+)?Ende\s+(?:der\s+)?|bis\s+(?:zur\s+)?|in\s+(?:der\s+)?)"
+            r"\b(?:(?:bis\s+)?(?:zum\s+)?Ende\s+(?:der\s+)?|bis\s+(?:zur\s+)?|in\s+(?:der\s+)?"
+            r"|im\s+Laufe\s+der\s+)"
             r"(?:KW|Kalenderwoche)\s*(?P<week>\d{{1,2}})\b",
             _calendar_week(4),
         ),
@@ -1401,5 +1413,13 @@ def find_timeline(
     promises = [c for c in _candidates(text, ctx, languages) if _counts(text, c)]
     if not promises:
         return None
-    chosen = promises[-1]
+    # A day in brackets explains the promise before it ("within two business days (Monday is
+    # a holiday, so count from Tuesday)"): the promise outside them wins.
+    outside = [c for c in promises if not _in_brackets(text, c.start)]
+    chosen = (outside or promises)[-1]
     return StatedTimeline(text=chosen.text, due=chosen.due)
+
+
+def _in_brackets(text: str, position: int) -> bool:
+    opened = text.rfind("(", 0, position)
+    return opened != -1 and text.rfind(")", opened, position) == -1
