@@ -209,3 +209,32 @@ def test_a_second_round_agreed_by_mail_after_the_invited_interview() -> None:
         "GB",
     )  # fmt: skip
     assert facts.interview_at == first.start
+
+
+def test_a_promise_an_agency_passes_on_in_the_pasted_message_counts() -> None:
+    """The agency pastes the client's answer below its own line: the client never wrote in
+    the thread, so the pasted promise is news; a quote of the thread's own mail is not."""
+    pasted = (
+        "-----Original Message-----\nFrom: Fiona Marsh <fiona@kestrel.example>\n"
+        "Sent: 16 October 2026 11:58\nTo: Oliver Grant <oliver@agency.example>\n"
+        "Subject: RE: Eleanor - Analyst\n\nHi Oliver,\n\nWe have our last candidate on "
+        "Wednesday, so I'll come back to you with a decision by the end of next week.\n\nFiona\n"
+    )
+    relay = replace(
+        msg("Fiona came back to me this morning, see below.", sender="oliver@agency.example",
+            day=2),
+        quoted_text=pasted,
+    )  # fmt: skip
+    invitation = msg(
+        "Your interview for the Analyst role is confirmed for Tuesday at 2pm.",
+        sender="oliver@agency.example",
+        subject="Interview",
+    )
+    accepted = msg("Sounds good.", sender=OWNER, day=0.1)
+    facts = thread_facts(thread(invitation, accepted, relay), OWNERS, "GB")
+    assert facts.stated_timeline is not None
+    assert facts.stated_timeline.text == "by the end of next week"
+
+    quoted_own = replace(relay, quoted_text=pasted.replace("fiona@kestrel.example", OWNER))
+    facts = thread_facts(thread(invitation, accepted, quoted_own), OWNERS, "GB")
+    assert facts.stated_timeline is None

@@ -409,6 +409,35 @@ def _from_text(
     return None
 
 
+# The header of a message pasted below a reply: "-----Original Message-----\nFrom: ...".
+_PASTED = re.compile(
+    r"^(?:-{2,}\s*[\w' ]+\s*-{2,}\s*\n)?(?:From|Von|De|Da)\s*:\s*(?P<sender>[^\n]*)\n"
+    r"(?:[\w ]{2,12}:[^\n]*\n)*\s*\n",
+    _FLAGS,
+)
+_PASTED_END = re.compile(
+    r"^(?:_{5,}|-{2,}\s*[\w' ]+\s*-{2,}|(?:From|Von|De|Da)\s*:|On .* wrote:|Am .* schrieb|"
+    r"Le .* a écrit|El .* escribió)",
+    re.MULTILINE,
+)
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _relayed(quoted: str, known: set[str] | frozenset[str]) -> str | None:
+    """The text of a message pasted at the top of the quoted part when its writer never wrote
+    in the thread (a client's answer an agency recruiter passes on): news, not a quote of
+    what the thread already holds. None otherwise."""
+    pasted = _PASTED.match(quoted)
+    if pasted is None:
+        return None
+    writer = _ADDRESS.search(pasted.group("sender"))
+    if writer is None or writer.group(0).lower() in known:
+        return None
+    body = quoted[pasted.end() :]
+    end = _PASTED_END.search(body)
+    return body[: end.start()] if end is not None else body
+
+
 # A message arranging a later round by text after the invited interview took place.
 _ROUND = re.compile(
     r"\b(?:second|third|next|final|2nd|3rd) (?:round|stage|interview)\b|\bcase study\b|"
@@ -614,12 +643,16 @@ def thread_facts(
     timeline_id: str | None = None
     # A promise matters only in a hiring thread, and reading one is the costliest rule: other
     # threads (most of a mailbox) skip it.
+    senders = {m.sender.email.lower() for m in messages if m.sender is not None}
     for message in reversed(human_incoming if detection.is_interview else []):
         # A rejection or an offer is the decision itself: a date in it ("let's catch up next
         # week", "let us know by Friday") promises no decision.
         if message.date is None or outcome_of(message) is not None:
             continue
         found_timeline = find_timeline(message.new_text, message.date, country)
+        relayed = None if found_timeline else _relayed(message.quoted_text, senders | owners)
+        if relayed is not None:
+            found_timeline = find_timeline(relayed, message.date, country)
         if found_timeline is not None:
             timeline, timeline_id = found_timeline, message.message_id
             break
