@@ -65,6 +65,7 @@ INTERVIEW_WORDS = _any(
     r"\bvorstellungsgespräch",
     r"\bbewerbungsgespräch",
     r"\bkennenlerngespräch",
+    r"\b(?:zweit|erst|dritt|abschluss|fach|telefon|video|final)(?:gespräch|interview)",
     # The noun, not the verb: "ein erstes Kennenlernen", "Erstes Kennenlernen", "zum Kennenlernen".
     r"\b(?:(?:ein|einem|zum|unser|unserem) )?(?:erste[sn]?|kurze[sn]?|persönliche[sn]?|"
     r"virtuelle[sn]?) kennenlernen\b",
@@ -117,6 +118,7 @@ _SCHEDULING = _any(
     r"\b(?:möchten?|würden?) (?:wir |ich )?(?:sie|dich|euch) (?:sehr )?(?:gerne? )?"
     r"(?:persönlich |näher )?kennenlernen\b",
     r"\bzeit für ein (?:persönliches |erstes |zweites )?(?:gespräch|telefonat|interview)",
+    r"\b(?:möchte|möchten|würde|würden) sie (?:\w+ ){0,6}(?:treffen|kennenlernen)\b",
     r"\b(?:te|le|les) propon\w* una (?:entrevista|llamada|reunión)",
     r"\b(?:möchten|würden) (?:wir )?sie (?:gerne )?(?:zu einem|zum) (?:\w+ )?"
     r"(?:gespräch|interview)",
@@ -293,6 +295,8 @@ _OTHER_INTERVIEW = _any(
     r"\bnaturali[sz]ation\b|\bcitizenship\b|\beinbürgerung|\bnacionalidad\b",
     r"\bjury\b|\bjuror\b|\bvoir dire\b",
     r"\bletting agent\b|\blettings\b|\bwohnungsbesichtigung",
+    r"\bwg-?(?:casting|zimmer)\b|\bin unserer wg\b|\bflat-?share\b|\bflatmates?\b|"
+    r"\bhouse-?share\b|\bcolocation\b|\bcolocataire|\bpiso compartido\b|\bcompañer[oa]s? de piso\b",
     r"\bmock interview\b|\bpractice interview\b|\bsimulacro\b|\bentrevista de prueba\b",
     r"\bmitarbeitergespräch\b|\bjahresgespräch\b|\bperformance review\b|\bself-assessment\b",
     r"\bannual review\b|\bappraisal\b|\bentretien (?:annuel|d['’]évaluation|professionnel)\b",

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -59,6 +60,7 @@ _SHARED_SERVICE = frozenset({
 })  # fmt: skip
 # Local parts of addresses that send on a service's behalf, not a company's.
 _SERVICE_SENDER = re.compile(r"^(?:calendar|notifications?|mailer|postmaster|bounces?)\b")
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 # Legal forms after a company's name: "Northwind Labs GmbH" is northwindlabs.
 _LEGAL_FORM = re.compile(
     r"\b(?:inc|llc|ltd|limited|gmbh|ag|plc|sa|sas|sarl|sl|srl|bv|nv|corp|co|pty)\b\.?",
@@ -127,11 +129,17 @@ def name_key(name: str) -> str | None:
     northwindlabs.com), never to another mention: "Interview request: ..." names nobody.
     None for names of no one in particular and for the hiring systems' own names."""
     text = _LEGAL_FORM.sub(" ", ORG_SUFFIX.sub("", name))
-    words = re.findall(r"\w+", text.lower())
+    words = re.findall(r"\w+", _plain(text.lower()))
     if not words or all(w in _GENERIC_WORDS or w in _SHARED_SERVICE for w in words):
         return None
     letters = "".join(words)
     return f"?{letters}" if len(letters) >= 4 else None
+
+
+def _plain(text: str) -> str:
+    """Letters as a domain writes them: "präzision" is "praezision", "rhône" is "rhone"."""
+    text = text.translate(_UMLAUTS)
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _domain_key(domain: str) -> str | None:

@@ -363,6 +363,11 @@ _REJECTION = _any(
     r"\bnot (?:to )?(?:progress|advance)(?:ing)? your (?:application|candidacy)\b",
     r"\b(?:won't|will not|cannot|can't|unable to) (?:be )?(?:progress|advanc)(?:e|ing)? your "
     r"(?:application|candidacy)\b",
+    r"\b(?:won't|will not|cannot|can't|are not|aren't) (?:be )?(?:moving|taking|progressing|"
+    r"advancing) your (?:application|candidacy) (?:to|forward|further|any further)\b",
+    r"\b(?:decided|chosen|opted) to (?:progress|proceed|continue|go ahead) with (?:other|"
+    r"another|a different|different) (?:applicants?|candidates?|profiles?|people)\b",
+    r"\bne donner(?:ons|ont|a) pas (?:de )?suite\b",
     # The closing formulas of rejections, which no offer or update ends with.
     r"\b(?:wish|wishing) you (?:the very best|all the best|the best of luck|(?:every|much) "
     r"success|luck)\b[^.\n]{0,30}\b(?:in|with) your (?:job )?(?:search|future endeavou?rs)\b",
@@ -530,7 +535,8 @@ _CONVERSATION = _any(
     r"\bfor (?:today|yesterday)\b|\byesterday's\b|\btoday's\b|\bwent (?:really |very )?well\b|"
     r"\btalked\b|\bspoke\b|\baccommodating me\b|"
     r"\b(?:chance|opportunity) to (?:speak|talk|meet|interview)\b",
-    r"\bgespräch\w*\b|\btelefonat\w*\b|\baustausch\b|\binterview\b|\bihre zeit\b|\bkennenlernen\b|"
+    r"\b\w*gespräch\w*\b|\btelefonat\w*\b|\bfür die zeit\b|"
+    r"\baustausch\b|\binterview\b|\bihre zeit\b|\bkennenlernen\b|"
     r"\bfür (?:heute|gestern)\b|\bheutige\w*\b|\bgestrige\w*\b",
     r"\béchange\w*\b|\bentretien\w*\b|\bentrevue\b|\bvotre temps\b|\bconversation\b|\brencontre\b|"
     r"\bvotre accueil\b|\bvisite\b|\bpour (?:ce matin|cet après-midi|aujourd'hui|hier)\b",

@@ -253,6 +253,12 @@ def _weekday_weeks(weeks: int) -> _Resolve:
     return resolve
 
 
+def _business_weeks(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
+    """"within two working weeks": five business days a week."""
+    n = _upper(match, lang)
+    return None if n is None else add_business_days(ctx.sent, 5 * n, ctx.country, ctx.subdivision)
+
+
 def _business_days_fixed(n: int) -> _Resolve:
     """"une dizaine de jours ouvrés": `n` business days, the number not written as one."""
 
@@ -340,11 +346,16 @@ def _thanksgiving(match: re.Match[str], ctx: _Context, lang: _Language) -> date 
 def _weekday_after_thanksgiving(
     match: re.Match[str], ctx: _Context, lang: _Language
 ) -> date | None:
-    """"the Monday after Thanksgiving": the first such weekday after the fourth Thursday."""
-    first = date(ctx.sent.year, 11, 1)
-    thanksgiving = first + timedelta(days=(3 - first.weekday()) % 7 + 21)
+    """"the Monday after Thanksgiving": the first such weekday after the fourth Thursday (of
+    next year once this year's has passed)."""
     wanted = lang.weekdays[match["wd"].lower()]
-    return thanksgiving + timedelta(days=(wanted - thanksgiving.weekday()) % 7 or 7)
+    for year in (ctx.sent.year, ctx.sent.year + 1):
+        first = date(year, 11, 1)
+        thanksgiving = first + timedelta(days=(3 - first.weekday()) % 7 + 21)
+        due = thanksgiving + timedelta(days=(wanted - thanksgiving.weekday()) % 7 or 7)
+        if due >= ctx.sent:
+            return due
+    return None
 
 
 def _after_holidays(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
@@ -490,7 +501,8 @@ ENGLISH = _language(
             _explicit,
         ),
         (
-            r"\b(?:" + _EN_BY + r"|on)\s+(?:(?:{WD}),?\s+)?(?:the\s+)?"
+            r"\b(?:" + _EN_BY + r"|on|(?:target|goal|date|deadline)\b[\w ]{{0,30}}?\s+is"
+            r"(?:\s+now)?)\s+(?:(?:{WD}),?\s+)?(?:the\s+)?"
             r"(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})(?:/(?:20)?\d\d)?\b(?!/)"
             r"|\b(?:" + _EN_BY + r"|on)\s+(?P<iso_y>20\d\d)-(?P<iso_m>\d\d)-(?P<iso_d>\d\d)\b",
             _numeric,
@@ -563,7 +575,7 @@ ENGLISH = _language(
         (r"\ba\s+week\s+on\s+(?P<wd>{WD})\b", _weekday_week),
         # "I'd expect about seven business days", "please allow 7 working days".
         (
-            r"\b(?:expect|allow|give\s+us|take|takes|need)\s+(?:(?:about|around|roughly|"
+            r"\b(?:expect|allow|give\s+(?:us|me)|take|takes|need)\s+(?:(?:about|around|roughly|"
             r"approximately|up\s+to)\s+)?(?P<n>{NUM})" + _EN_RANGE
             + r"\s+(?:business|working)\s+days?\b",
             _business_days,
@@ -577,7 +589,11 @@ ENGLISH = _language(
         (_EN_SPAN + r"(?P<n>{NUM})" + _EN_RANGE + r"\s+hours?\b", _hours),
         (r"\bby\s+tomorrow\b", _plus(1)),
         (r"\bby\s+(?:the\s+)?end\s+of\s+(?:the\s+)?day\b|\bby\s+EOD\b|\blater\s+today\b", _plus(0)),
-        (r"\b(?:with)?in\s+(?:a|one|the\s+next)\s+fortnight\b", _plus(14)),
+        (r"\b(?:with)?in\s+(?:a|one|the\s+next|the)\s+fortnight\b", _plus(14)),
+        (
+            _EN_SPAN + r"(?P<n>{NUM})\s+(?:business|working)\s+weeks?\b",
+            _business_weeks,
+        ),
         (
             r"\b(?:by\s+|before\s+)?(?:the\s+)?end\s+of\s+(?:the|this)\s+month\b"
             r"|\b(?:by\s+)?month[-\s]end\b|\blater\s+this\s+month\b"
@@ -616,7 +632,7 @@ ENGLISH = _language(
             _month_part(5),
         ),
         (
-            r"\b(?:by|in|during|before\s+the\s+end\s+of)\s+the\s+first\s+week\s+of\s+"
+            r"\b(?:by|in|during|before)\s+(?:the\s+end\s+of\s+)?the\s+first\s+week\s+of\s+"
             r"(?P<month>{MONTH})\b",
             _month_part(7),
         ),
@@ -630,7 +646,16 @@ ENGLISH = _language(
             r"(?:\s+(?:break|holidays?|period))?",
             _christmas,
         ),
-        (r"\b(?:by|before|prior\s+to|ahead\s+of)\s+Thanksgiving\b", _thanksgiving),
+        (
+            r"\b(?:by|before|prior\s+to|ahead\s+of)\s+(?:the\s+)?Thanksgiving\b"
+            r"(?:\s+(?:break|holiday|weekend))?",
+            _thanksgiving,
+        ),
+        (
+            r"\b(?:by|before|prior\s+to|ahead\s+of)\s+(?:Veterans|Remembrance|Armistice)\s+Day\b",
+            _named_day(11, 11),
+        ),
+        (r"\b(?:by|before|prior\s+to|ahead\s+of)\s+Halloween\b", _named_day(10, 31)),
         (r"\b(?:the\s+)?(?P<wd>{WD})\s+after\s+Thanksgiving\b", _weekday_after_thanksgiving),
         (r"\b(?:by|before|prior\s+to|ahead\s+of)\s+Christmas\s+Eve\b", _named_day(12, 24)),
         (r"\b(?:by|before|prior\s+to|ahead\s+of)\s+New\s+Year['’]?s\s+Eve\b", _named_day(12, 31)),
@@ -662,7 +687,8 @@ ENGLISH = _language(
         |our\s+(?:team|goal|aim|plan|hope|target|intention|timeline)|the\s+plan\s+is|timeline
         |time\s*frame|(?:hiring|recruiting)\s+(?:team|manager)|promised?
         |(?:they|he|she|the\s+client)(?:['’]ve|\s+have|\s+has|['’]s)?\s+(?:now\s+)?(?:said|told\s+(?:me|us))
-        |you(?:['’]ll|\s+will|\s+should)\s+(?:hear|receive|get|have|know))\b""",
+        |you(?:['’]ll|\s+will|\s+should)\s+(?:hear|receive|get|have|know)
+        |give\s+you\s+a\s+(?:call|ring|shout)|(?:call|ring)\s+you)\b""",
     request=r"""\b(?:please(?!\s+(?:allow|expect|bear|be\s+patient))
         |kindly|could\s+you|can\s+you|would\s+you|(?<!someone\ )sign(?:ed)?
         |return\s+the
@@ -752,7 +778,8 @@ GERMAN = _language(
             _explicit,
         ),
         (
-            r"\b(?:bis|vor|am)\s+(?:(?:{WD}),?\s+)?(?:(?:zum|den|spätestens(?:\s+zum)?)\s+)?"
+            r"\b(?:bis|vor|am)\s+(?:spätestens\s+)?(?:(?:{WD}),?\s+)?"
+            r"(?:(?:zum|den|spätestens(?:\s+zum)?)\s+)?"
             r"(?P<day>\d{{1,2}})\.(?P<mon>\d{{1,2}})\.?(?:\d{{2,4}})?",
             _explicit,
         ),
@@ -877,7 +904,8 @@ GERMAN = _language(
             _vague,
         ),
     ],
-    promise=r"""(?:\bmelden?\b|\bzurückmelden|\bwerden\s+uns|\bwird\s+sich
+    promise=r"""(?:\bmelden?\b|\bzurückmelden|\bwerden\s+uns|\bwird\s+sich|\brechne[nt]?\b
+        |\bvoraussichtlich\b
         |\b(?:erhalten|bekommen|hören)\s+Sie|\bgeht\s+es\s+(?:\w+\s+){0,8}weiter|\bweitergehen
         |\babschließen|\bentscheiden|\bErgebnis|\bZeitplan|\bich\s+werde|\bunser\s+Ziel
         |\bwir\s+(?:wollen|streben)|\brechnen\b|\bRückmeldung|\bEntscheidung|\bBescheid
