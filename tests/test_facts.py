@@ -238,3 +238,17 @@ def test_a_promise_an_agency_passes_on_in_the_pasted_message_counts() -> None:
     quoted_own = replace(relay, quoted_text=pasted.replace("fiona@kestrel.example", OWNER))
     facts = thread_facts(thread(invitation, accepted, quoted_own), OWNERS, "GB")
     assert facts.stated_timeline is None
+
+
+def test_a_time_on_a_clock_the_table_of_countries_does_not_list() -> None:
+    """A South African sender (+02:00, no daylight saving) on October 30, when Europe's
+    +02:00 clocks have gone back: the sender's zone comes from the system's zone table."""
+    sent = datetime(2026, 10, 23, 9, 14, tzinfo=timezone(timedelta(hours=2)))
+    text = "Date: Friday, 30 October 2026\nTime: 10:00 - 11:00"
+    assert times_in_text(text, sent, "ZA")[0] == datetime(
+        2026, 10, 30, 10, 0, tzinfo=timezone(timedelta(hours=2))
+    )
+    named = "Friday, 30 October 2026 at 10:00 SAST"
+    assert times_in_text(named, sent, None) == [
+        datetime(2026, 10, 30, 10, 0, tzinfo=timezone(timedelta(hours=2)))
+    ]

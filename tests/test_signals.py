@@ -492,6 +492,7 @@ THANKS_CASES = [
     ("fr-ce-matin", "Merci pour ce matin, j'ai beaucoup apprécié.", True),
     ("es-hoy", "¡Muchas gracias por lo de hoy!", True),
     ("es-el-tiempo", "Quería agradecerles a ti y a Alejandro por el tiempo de hoy.", True),
+    ("es-el-espacio", "Mil gracias por el espacio de esta mañana.", True),
     (
         "en-accommodating",
         "Thank you for accommodating me today. I appreciated the chance to speak with Ramon.",

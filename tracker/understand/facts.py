@@ -8,9 +8,12 @@ round kept) or, without any, from a confirmed day and time in the text ("see you
 
 from __future__ import annotations
 
+import functools
 import re
+import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -167,6 +170,32 @@ _ZONES = {
     "mez": "Europe/Berlin",
     "mesz": "Europe/Berlin",
     "utc": "UTC",
+    "wet": "Europe/Lisbon",
+    "west": "Europe/Lisbon",
+    "eet": "Europe/Athens",
+    "eest": "Europe/Athens",
+    "sast": "Africa/Johannesburg",
+    "cat": "Africa/Maputo",
+    "eat": "Africa/Nairobi",
+    "wat": "Africa/Lagos",
+    "sgt": "Asia/Singapore",
+    "hkt": "Asia/Hong_Kong",
+    "pht": "Asia/Manila",
+    "jst": "Asia/Tokyo",
+    "awst": "Australia/Perth",
+    "acst": "Australia/Adelaide",
+    "acdt": "Australia/Adelaide",
+    "aest": "Australia/Sydney",
+    "aedt": "Australia/Sydney",
+    "nzst": "Pacific/Auckland",
+    "nzdt": "Pacific/Auckland",
+    "ast": "America/Halifax",
+    "adt": "America/Halifax",
+    "nst": "America/St_Johns",
+    "ndt": "America/St_Johns",
+    "akst": "America/Anchorage",
+    "hst": "Pacific/Honolulu",
+    "art": "America/Argentina/Buenos_Aires",
 }
 _WEEKDAYS = {
     **dict.fromkeys(["monday", "montag", "lundi", "lunes"], 0),
@@ -257,10 +286,30 @@ _COUNTRY_ZONES = {
 _ANY_ZONES = tuple(zone for zones in _COUNTRY_ZONES.values() for zone in zones)
 
 
+@functools.cache
+def _zones_of(country: str) -> tuple[str, ...]:
+    """The IANA zones of `country`: the table above first (its order is the likeliest), then
+    the system's zone1970.tab (tzdata), which knows every country."""
+    listed = _COUNTRY_ZONES.get(country, ())
+    for folder in zoneinfo.TZPATH:
+        path = Path(folder) / "zone1970.tab"
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue
+        found = [
+            fields[2]
+            for fields in (line.split("\t") for line in lines if not line.startswith("#"))
+            if len(fields) >= 3 and country in fields[0].split(",")
+        ]
+        return listed + tuple(z for z in found if z not in listed)
+    return listed
+
+
 def _sender_zone(sent_at: datetime, country: str | None) -> tzinfo:
     """The IANA zone of the sender's clock: one of the country's with the message's offset."""
     offset = sent_at.utcoffset()
-    candidates = _COUNTRY_ZONES.get((country or "").upper(), ()) + _ANY_ZONES
+    candidates = _zones_of((country or "").upper()) + _ANY_ZONES
     for name in candidates:
         zone = ZoneInfo(name)
         if sent_at.astimezone(zone).utcoffset() == offset:

@@ -542,7 +542,7 @@ _CONVERSATION = _any(
     r"\bvotre accueil\b|\bvisite\b|\bpour (?:ce matin|cet après-midi|aujourd'hui|hier)\b",
     r"\bentrevista\b|\bconversación\b|\bcharla\b|\b(?:tu|su) tiempo\b|\breunión\b|\bllamada\b|"
     r"\brecibirme\b|\bconocer al equipo\b|\bpor (?:lo de )?(?:hoy|ayer|esta mañana|esta tarde)\b|"
-    r"\bpor el tiempo\b|\bel tiempo de (?:hoy|ayer)\b",
+    r"\bpor el tiempo\b|\bel tiempo de (?:hoy|ayer)\b|\bel espacio\b|\besta (?:mañana|tarde)\b",
 )
 # Replies that only arrange a meeting: "thanks, Tuesday works", "confirmed for 2pm".
 _SCHEDULING_REPLY = _any(
