@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.servers import ImapAccount
-from tracker.analysis import analyse_account
+from tracker.analysis import analyse_account, process_around
 from tracker.config import Settings
 from tracker.explain import explain, lines
 from tracker.mail.imap import FetchedMessage
-from tracker.store import FolderState, open_store
+from tracker.store import FolderState, Store, open_store
 from tracker.sync import parse_batch, thread_pass
+from tracker.understand.facts import thread_facts
 
 SAMPLE = Path(__file__).resolve().parents[1] / "tracker" / "samples" / "mailbox"
 
@@ -84,18 +85,10 @@ def _mail(number: int, sender: str, to: str, day: int, subject: str, body: str) 
     ).encode()
 
 
-def test_explain_names_the_mail_threads_of_one_process(tmp_path: Path) -> None:
-    """An invitation answered by phone and a thank-you written as a new message: two mail
-    threads, one process, followed in the thank-you's thread; explain says so for both."""
-    owner, dana = "alex@example.com", "dana@northwind.example"
-    mails = [
-        _mail(1, dana, owner, 2, "Interview - Data Engineer",
-              "We would like to invite you to an interview for the Data Engineer role on "
-              "Tuesday at 2pm."),
-        _mail(2, owner, dana, 10, "Thank you",
-              "Thank you for taking the time to meet with me today. I enjoyed our "
-              "conversation about the team."),
-    ]  # fmt: skip
+def _analysed(
+    tmp_path: Path, owner: str, mails: list[bytes]
+) -> tuple[Settings, Store, dict[str, str], datetime]:
+    """A store holding `mails`, threaded and analysed; its threads' keys by subject."""
     url = f"sqlite:///{tmp_path / 'state.db'}"
     settings = Settings.model_validate({
         "accounts": [{
@@ -113,11 +106,26 @@ def test_explain_names_the_mail_threads_of_one_process(tmp_path: Path) -> None:
         FetchedMessage(uid=i + 1, raw=raw, size=len(raw), flags=(), internaldate=when)
         for i, raw in enumerate(mails)
     ]
-    state = FolderState(name="INBOX", role="inbox", uidvalidity=1, uidnext=3)
+    state = FolderState(name="INBOX", role="inbox", uidvalidity=1, uidnext=len(mails) + 1)
     store.save_folder_batch("main", state, parse_batch((owner,), fetched))
     thread_pass(store, account)
     analyse_account(settings, store, account, now=when)
-    keys = {t.subject: t.thread_key for t in store.threads("main")}
+    return settings, store, {t.subject: t.thread_key for t in store.threads("main")}, when
+
+
+def test_explain_names_the_mail_threads_of_one_process(tmp_path: Path) -> None:
+    """An invitation answered by phone and a thank-you written as a new message: two mail
+    threads, one process, followed in the thank-you's thread; explain says so for both."""
+    owner, dana = "alex@example.com", "dana@northwind.example"
+    mails = [
+        _mail(1, dana, owner, 2, "Interview - Data Engineer",
+              "We would like to invite you to an interview for the Data Engineer role on "
+              "Tuesday at 2pm."),
+        _mail(2, owner, dana, 10, "Thank you",
+              "Thank you for taking the time to meet with me today. I enjoyed our "
+              "conversation about the team."),
+    ]  # fmt: skip
+    settings, store, keys, when = _analysed(tmp_path, owner, mails)
     invite_key, thanks_key = keys["Interview - Data Engineer"], keys["Thank you"]
 
     followed = "\n".join(lines(explain(settings, store, thanks_key, when)))
@@ -129,4 +137,28 @@ def test_explain_names_the_mail_threads_of_one_process(tmp_path: Path) -> None:
     part = "\n".join(lines(explain(settings, store, invite_key, when)))
     assert "not a hiring thread" in part
     assert f"part of the hiring process followed in thread {thanks_key}" in part
+    store.close()
+
+
+def test_explain_names_a_story_that_is_no_hiring_process(tmp_path: Path) -> None:
+    """A podcast host's thread beside the booking of the recording: neither is tracked, and
+    explain says they were read together."""
+    owner, host = "alex@example.com", "brooke@devtrail.example"
+    mails = [
+        _mail(1, host, owner, 2, "Guest on the DevTrail podcast?",
+              "Could I interview you as a guest on our podcast? We record episodes on "
+              "Riverside."),
+        _mail(2, owner, host, 3, "Re: Guest on the DevTrail podcast?",
+              "I'd love to. Would Tuesday at 2pm work for the interview?"),
+        _mail(3, host, owner, 4, "DevTrail interview: Tuesday",
+              "Your interview for DevTrail is confirmed for Tuesday at 2pm. See you then!"),
+    ]  # fmt: skip
+    settings, store, keys, when = _analysed(tmp_path, owner, mails)
+    assert not any(t.is_interview for t in store.threads("main"))
+    booking = keys["DevTrail interview: Tuesday"]
+    alone, story = process_around(store, settings.accounts[0], booking)
+    assert thread_facts(alone, frozenset({owner}), "US").is_interview  # alone it looks like one
+    assert story is not None and not story.hiring
+    text = "\n".join(lines(explain(settings, store, booking, when)))
+    assert "one story across 2 mail threads, no hiring process of yours:" in text
     store.close()

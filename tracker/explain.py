@@ -13,6 +13,7 @@ from tracker.errors import UsageError
 from tracker.policy import NextStep
 from tracker.store import Event, QueueItem, Store
 from tracker.understand.facts import ThreadFacts
+from tracker.understand.processes import Process
 from tracker.understand.threads import Thread
 
 
@@ -24,9 +25,9 @@ class Explanation:
     step: NextStep
     drafts: tuple[QueueItem, ...]
     events: tuple[Event, ...]
-    # The mail threads of the hiring process this thread belongs to, when it spans several
-    # (the tracked one first); empty otherwise.
-    process: tuple[Thread, ...] = ()
+    # The hiring process (or the story that is none) spanning several mail threads that this
+    # thread belongs to; None when it belongs to none.
+    process: Process | None = None
 
 
 def find_thread(settings: Settings, store: Store, thread_key: str) -> tuple[AccountSettings, str]:
@@ -55,10 +56,6 @@ def explain(settings: Settings, store: Store, thread_key: str, now: datetime) ->
     account, key = find_thread(settings, store, thread_key)
     seen = verdict(settings, store, account, key, now)
     _, process = process_around(store, account, key)
-    threads: tuple[Thread, ...] = ()
-    if process is not None:
-        others = tuple(t for t in process.threads if t is not process.tracked)
-        threads = (process.tracked, *others)
     return Explanation(
         account.name,
         seen.thread,
@@ -66,7 +63,7 @@ def explain(settings: Settings, store: Store, thread_key: str, now: datetime) ->
         seen.step,
         tuple(store.queue_items(account=account.name, thread_key=key)),
         tuple(store.events(thread=key)),
-        threads,
+        process,
     )
 
 
@@ -79,13 +76,17 @@ def lines(explanation: Explanation) -> Iterator[str]:
     yield f"{verdict}, score {facts.score:.2f}, because:"
     yield from (f"  {reason}" for reason in facts.reasons)
     origin: dict[str, str] = {}
-    if explanation.process:
-        tracked = explanation.process[0].thread_id
+    process = explanation.process
+    if process is not None:
+        tracked = process.tracked.thread_id
+        count = len(process.threads)
         yield (
-            f"one hiring process across {len(explanation.process)} mail threads, "
-            f"followed in {tracked}:"
+            f"one hiring process across {count} mail threads, followed in {tracked}:"
+            if process.hiring
+            else f"one story across {count} mail threads, no hiring process of yours:"
         )
-        for part in explanation.process:
+        others = [t for t in process.threads if t is not process.tracked]
+        for part in (process.tracked, *others):
             first = part.messages[0].subject if part.messages else ""
             count = len(part.messages)
             yield f"  {part.thread_id}: {first!r} ({count} message{'s' if count != 1 else ''})"
