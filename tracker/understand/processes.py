@@ -225,6 +225,10 @@ def _keys_of(person: Address, domains: frozenset[str]) -> set[str]:
     return {key, letters} if letters is not None else {key}
 
 
+# The other side passing on how an interview went ("Feedback from Corvid").
+_FEEDBACK = re.compile(r"\bfeedback\b|\brückmeldung\b", re.IGNORECASE)
+
+
 def speaks_of_hiring(thread: Thread, owners: frozenset[str]) -> bool:
     """Whether any message of `thread` is about a job: an invite, an interview, an application
     or a role named, an applicant-tracking sender, a rejection or an offer, the owner thanking
@@ -238,6 +242,8 @@ def speaks_of_hiring(thread: Thread, owners: frozenset[str]) -> bool:
         if message.direction == "incoming":
             sender = message.sender.email if message.sender else ""
             if is_ats_address(sender) or ROLE.search(message.subject) or outcome_of(message):
+                return True
+            if _FEEDBACK.search(wording):
                 return True
         elif is_thank_you(message):
             return True

@@ -368,6 +368,10 @@ _REJECTION = _any(
     r"\b(?:decided|chosen|opted) to (?:progress|proceed|continue|go ahead) with (?:other|"
     r"another|a different|different) (?:applicants?|candidates?|profiles?|people)\b",
     r"\bne donner(?:ons|ont|a) pas (?:de )?suite\b",
+    r"\b(?:decided|chosen|opted) to (?:proceed|continue|move forward|go ahead|progress) with "
+    r"(?:candidates?|applicants?|profiles?|people|someone) (?:whose|who|that|with)\b",
+    r"\b(?:decided|chosen|opted) to (?:go|proceed|continue|move forward) with the other "
+    r"(?:finalist|candidate|applicant|person)\b|\b(?:another|the other|a different) finalist\b",
     # The closing formulas of rejections, which no offer or update ends with.
     r"\b(?:wish|wishing) you (?:the very best|all the best|the best of luck|(?:every|much) "
     r"success|luck)\b[^.\n]{0,30}\b(?:in|with) your (?:job )?(?:search|future endeavou?rs)\b",

@@ -1427,6 +1427,9 @@ def _candidates(
     return kept
 
 
+_FIGURE_IN_BRACKETS = re.compile(r"(?<=[^\W\d_])\s+\(\d{1,3}\)")
+
+
 def find_timeline(
     text: str, sent_at: datetime, country: str | None = None, subdivision: str | None = None
 ) -> StatedTimeline | None:
@@ -1434,6 +1437,8 @@ def find_timeline(
     # A phrase counts only with a promise word in its clause or sentence (`_counts`), and a
     # phrase and its promise word are written in one language: only the tables of languages
     # whose promise words the text holds are run (none at all for most mail).
+    # "within three (3) business days": the figure in brackets repeats the number.
+    text = _FIGURE_IN_BRACKETS.sub("", text)
     languages = tuple(lang for lang in _LANGUAGES if lang.promise.search(text))
     if not languages:
         return None
