@@ -9,9 +9,12 @@ Per folder, one pass:
 3. New mail: `UID SEARCH UID n:* SINCE d` from the recorded UIDNEXT, fetched in batches of
    explicit UIDs. Each batch is stored in one transaction together with the folder state it
    reaches, so a crash at any moment loses nothing and duplicates nothing.
-4. Flag and label changes: `SEARCH MODSEQ` (CONDSTORE) since the recorded HIGHESTMODSEQ.
-5. Expunged mail: only when EXISTS says something vanished, the folder's UIDs are listed and
-   compared with the stored ones.
+4. Flag changes and expunged mail, where the server offers QRESYNC (Dovecot, Cyrus...): one
+   `UID FETCH 1:n (FLAGS) (CHANGEDSINCE m VANISHED)` over the UIDs stored before, only when
+   HIGHESTMODSEQ moved (an expunge moves it too).
+5. Elsewhere (Gmail has CONDSTORE but no QRESYNC): flag and label changes by `SEARCH MODSEQ`
+   since the recorded HIGHESTMODSEQ; expunged mail only when EXISTS says something vanished,
+   by listing the folder's UIDs and comparing them with the stored ones.
 
 One broken message is stored as unparseable; one broken folder or account is reported and
 the rest goes on.
@@ -337,11 +340,18 @@ def sync_folder(
     changed = vanished = 0
     if previous is not None and not initial:
         modseq = previous.highestmodseq
-        if modseq is not None and status.highestmodseq not in (None, modseq):
-            changed = _update_flags(imap, store, folder, modseq, set(new_uids))
-        # EXISTS = before + arrived - expunged: only a shortfall makes the UID list worth it.
-        if status.exists < (previous.message_count or 0) + len(new_uids):
-            vanished = _remove_vanished(imap, store, folder, lost)
+        modseq_moved = modseq is not None and status.highestmodseq not in (None, modseq)
+        if imap.qresync and modseq is not None:
+            # One command for both: flags changed and UIDs expunged since the last pass.
+            if modseq_moved and from_uid > 1:
+                changed, vanished = _apply_changes(imap, store, folder, modseq, from_uid, lost=lost)
+        else:
+            if modseq_moved:
+                assert modseq is not None
+                changed = _update_flags(imap, store, folder, modseq, set(new_uids))
+            # EXISTS = before + arrived - expunged: only a shortfall makes the UID list worth it.
+            if status.exists < (previous.message_count or 0) + len(new_uids):
+                vanished = _remove_vanished(imap, store, folder, lost)
 
     final = FolderState(
         name=folder.name,
@@ -477,6 +487,29 @@ def _update_flags(
         return 0
     flags = imap.flags(changed)
     return store.update_copy_flags(account, folder.name, flags)
+
+
+def _apply_changes(
+    imap: ImapConnection,
+    store: Store,
+    folder: Folder,
+    modseq: int,
+    from_uid: int,
+    *,
+    lost: set[str],
+) -> tuple[int, int]:
+    """QRESYNC: the flag changes and expunges among the UIDs stored before this pass (those
+    below `from_uid`); returns (changed, vanished)."""
+    account = imap.account.name
+    changes = imap.changes_since(modseq, from_uid - 1)
+    known = store.known_uids(account, folder.name)
+    flags = {uid: f for uid, f in changes.flags.items() if uid in known}
+    changed = store.update_copy_flags(account, folder.name, flags) if flags else 0
+    gone = changes.vanished & known
+    if not gone:
+        return changed, 0
+    lost |= store.thread_keys_of_copies(account, folder.name, gone)
+    return changed, store.remove_copies(account, folder.name, gone)
 
 
 def _remove_vanished(imap: ImapConnection, store: Store, folder: Folder, lost: set[str]) -> int:
