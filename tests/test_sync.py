@@ -272,6 +272,32 @@ def test_a_message_in_inbox_and_sent_is_stored_once(
     assert counts(store) == (1, 2)
 
 
+def test_a_message_without_message_id_in_inbox_and_sent_is_stored_once(
+    imap_account: ImapAccount, store: Store
+) -> None:
+    """The INBOX copy came through the MTA (it added Return-Path and Delivered-To, header
+    fields the partial fetch reads); the Sent copy is what the mail client saved. Both are
+    one message: the id synthesised for them must be the same."""
+    date = (NOW - timedelta(days=2)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    sent = (
+        f"From: {imap_account.address}\r\nTo: {imap_account.address}\r\n"
+        f"Subject: no id here\r\nDate: {date}\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nNotes for myself.\r\n--b\r\n"
+        "Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        f"{'QUJD' * 20}\r\n--b--\r\n"
+    ).encode()
+    delivered = (
+        f"Return-Path: <{imap_account.address}>\r\nDelivered-To: {imap_account.address}\r\n"
+    ).encode() + sent
+    imap_account.append("INBOX", delivered)
+    imap_account.append("Sent", sent)
+    run_sync(imap_account, store)
+    assert counts(store) == (1, 2)
+    [stored] = store.stored_messages("main", ["subject"])
+    assert stored.message_id.endswith("@synthesised.followup.invalid>")
+
+
 def test_lookback_window_is_exact(imap_account: ImapAccount, store: Store) -> None:
     old = NOW - timedelta(days=181)
     inside = NOW - timedelta(days=179)
