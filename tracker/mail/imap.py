@@ -291,7 +291,7 @@ class ImapConnection:
         items = "(FLAGS X-GM-LABELS)" if self.is_gmail else "(FLAGS)"
         imap = self.client._imap
 
-        def run() -> tuple[list[Any], list[Any]]:
+        def run() -> FolderChanges:
             tag = imap._command(
                 "UID", "FETCH", f"1:{last_uid}", items, f"(CHANGEDSINCE {modseq} VANISHED)"
             )
@@ -299,20 +299,22 @@ class ImapConnection:
             if typ != "OK":
                 raise IMAPClientError(f"UID FETCH failed: {_text(Exception(data))}")
             _typ, fetched = imap._untagged_response(typ, data, "FETCH")
-            return fetched, imap.untagged_responses.pop("VANISHED", [])
+            vanished = imap.untagged_responses.pop("VANISHED", [])
+            # Keyed by sequence number: an unsolicited FETCH without a UID is skipped, never
+            # taken for the message whose UID equals its sequence number.
+            parsed = parse_fetch_response([f for f in fetched if f is not None], False, False)
+            return FolderChanges(
+                flags={
+                    d[b"UID"]: (_strings(d.get(b"FLAGS", ())), _strings(d.get(b"X-GM-LABELS", ())))
+                    for d in parsed.values()
+                    if isinstance(d.get(b"UID"), int) and d[b"UID"] <= last_uid and b"FLAGS" in d
+                },
+                vanished=frozenset(
+                    uid for line in vanished for uid in vanished_uids(line) if uid <= last_uid
+                ),
+            )
 
-        fetched, vanished = self._call("UID FETCH", run)
-        parsed = parse_fetch_response([f for f in fetched if f is not None], False, True)
-        return FolderChanges(
-            flags={
-                uid: (_strings(d.get(b"FLAGS", ())), _strings(d.get(b"X-GM-LABELS", ())))
-                for uid, d in parsed.items()
-                if isinstance(uid, int) and uid <= last_uid and b"FLAGS" in d
-            },
-            vanished=frozenset(
-                uid for line in vanished for uid in vanished_uids(line) if uid <= last_uid
-            ),
-        )
+        return self._call("UID FETCH", run)
 
     def fetch(
         self, uids: Sequence[int], *, body_cap: int = DEFAULT_BODY_CAP
