@@ -926,6 +926,47 @@ def test_synthesised_message_id_is_stable_and_distinct() -> None:
     assert first.message_id.endswith("@synthesised.followup.invalid>")
 
 
+_NO_ID = {"Message-ID": None, "Date": "Tue, 17 Nov 2026 09:00:00 +0100", "Subject": "Notes"}
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        # The copies sync sees of one message: as delivered (the MTA added Return-Path and
+        # Delivered-To, which the partial fetch reads) and as saved in Sent; refolded headers;
+        # a text part cut at another body cap; the whole message against its rebuilt parts.
+        (eml(_NO_ID), eml({**_NO_ID, "Return-Path": "<me@x.example>", "Delivered-To": "a@b"}),
+         True),
+        (eml({**_NO_ID, "Subject": "Notes from\r\n today"}), eml({**_NO_ID, "Subject":
+         "Notes from today"}), True),
+        (eml(_NO_ID, body="Hello " * 3000), eml(_NO_ID, body=("Hello " * 3000)[:4000]), True),
+        (multipart("mixed", [b"Content-Type: text/plain\r\n\r\nSee attached\r\n",
+                             b"Content-Type: application/pdf\r\n\r\n" + b"%PDF" * 5000],
+                   _NO_ID),
+         multipart("mixed", [b"Content-Type: text/plain\r\n\r\nSee attached\r\n",
+                             b"Content-Type: application/pdf\r\n\r\n"], _NO_ID), True),
+        # Different messages.
+        (eml(_NO_ID), eml({**_NO_ID, "Date": "Tue, 17 Nov 2026 09:00:01 +0100"}), False),
+        (eml(_NO_ID), eml({**_NO_ID, "Subject": "Other notes"}), False),
+        (eml(_NO_ID), eml({**_NO_ID, "To": "someone-else@example.com"}), False),
+        # Without a Date the text decides; with one, the text does not enter.
+        (eml({**_NO_ID, "Date": None}, body="one"), eml({**_NO_ID, "Date": None}, body="two"),
+         False),
+        (eml({**_NO_ID, "Date": None}, body="one"), eml({**_NO_ID, "Date": None}, body="one"),
+         True),
+        (eml(_NO_ID, body="one"), eml(_NO_ID, body="one, longer"), True),
+    ],
+    ids=["delivered-vs-sent", "refolded", "body-cap", "partial-vs-whole", "date", "subject",
+         "to", "no-date-other-text", "no-date-same-text", "text-not-needed"],
+)  # fmt: skip
+def test_a_synthesised_message_id_is_the_same_for_every_copy(
+    first: bytes, second: bytes, same: bool
+) -> None:
+    a, b = parse_message(first, [OWNER]), parse_message(second, [OWNER])
+    assert a.message_id_synthesised and b.message_id_synthesised
+    assert (a.message_id == b.message_id) is same
+
+
 def test_not_bytes_is_unparseable_not_an_exception() -> None:
     message = parse_message("a str, not bytes", [OWNER])  # type: ignore[arg-type]
     assert message.unparseable is not None

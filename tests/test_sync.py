@@ -18,10 +18,10 @@ from tests.servers import ImapAccount, PrivateDovecot, free_port
 from tests.test_partial import WHOLE
 from tracker.config import AccountSettings, Secret, Settings
 from tracker.errors import ConnectionLost, LoginRefused, ServerUnreachable
-from tracker.mail.imap import FETCH_BATCH, ImapConnection
+from tracker.mail.imap import FETCH_BATCH, ImapConnection, vanished_uids
 from tracker.store import Store, open_store
 from tracker.store.models import MessageCopyRow, MessageRow, ThreadRow
-from tracker.sync import sync_account
+from tracker.sync import AccountReport, sync_account
 from tracker.understand.parse import parse_message
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -176,6 +176,70 @@ def test_expunged_messages_vanish(imap_account: ImapAccount, store: Store) -> No
     assert store.known_uids("main", "INBOX") == {uids[0], uids[3], uids[3] + 1}
 
 
+def sync_with(account: ImapAccount, store: Store, *, qresync: bool) -> tuple[AccountReport, bool]:
+    """One pass; with `qresync=False` the connection forgets the server offered QRESYNC (the
+    fallback path, as on Gmail). Returns the report and whether QRESYNC was enabled."""
+    with connect(account) as imap:
+        assert "QRESYNC" in imap.capabilities  # Dovecot offers it
+        if not qresync:
+            imap.capabilities = imap.capabilities - {"QRESYNC"}
+        report = sync_account(imap, store, now=NOW, lookback_days=180)
+        return report, imap.qresync
+
+
+@pytest.mark.parametrize("qresync", [True, False], ids=["qresync", "uid-diff"])
+def test_expunges_are_found_with_and_without_qresync(
+    imap_account: ImapAccount, store: Store, qresync: bool
+) -> None:
+    uids = [imap_account.append("INBOX", mail(n)) for n in range(1, 7)]
+    imap_account.append("Sent", mail(20, sender=imap_account.address))
+    sync_with(imap_account, store, qresync=qresync)
+    client = imap_account.client()
+    client.select_folder("INBOX")
+    client.add_flags([uids[0]], [b"\\Flagged"])
+    client.delete_messages([uids[1], uids[3]])
+    client.expunge()
+    client.logout()
+    imap_account.append("INBOX", mail(9))
+    report, enabled = sync_with(imap_account, store, qresync=qresync)
+    assert enabled is qresync
+    inbox = folder_report(report, "INBOX")
+    assert (inbox.new, inbox.changed, inbox.vanished, inbox.messages) == (1, 1, 2, 5)
+    assert store.known_uids("main", "INBOX") == {uids[0], uids[2], uids[4], uids[5], uids[5] + 1}
+    kept = {m.message_id for m in store.stored_messages("main", ["subject"])}
+    assert "<m2@sync.test>" not in kept and "<m4@sync.test>" not in kept
+    # LIST; INBOX: STATUS, ENABLE (the connection's first SELECT), SELECT, UID SEARCH (new
+    # mail), then one UID FETCH CHANGEDSINCE VANISHED with QRESYNC, or UID SEARCH MODSEQ +
+    # UID FETCH FLAGS + UID SEARCH of every UID without; the same pass once new mail is
+    # fetched (two FETCH commands); Sent: STATUS alone (unchanged).
+    fetch_new = 2
+    assert report.round_trips == 1 + 4 + fetch_new + (1 if qresync else 3) + 1
+
+    client = imap_account.client()
+    client.select_folder("INBOX")
+    client.delete_messages([uids[5] + 1])
+    client.expunge()
+    client.logout()
+    again, _ = sync_with(imap_account, store, qresync=qresync)
+    assert folder_report(again, "INBOX").vanished == 1
+    quiet, _ = sync_with(imap_account, store, qresync=qresync)
+    assert [(f.new, f.changed, f.vanished) for f in quiet.folders] == [(0, 0, 0), (0, 0, 0)]
+    assert quiet.round_trips == 1 + len(quiet.folders)  # LIST and one STATUS per folder
+
+
+def test_vanished_responses_are_read_as_uid_sets() -> None:
+    cases = [
+        (b"(EARLIER) 41,43:45", [41, 43, 44, 45]),
+        (b"5", [5]),
+        (b"(EARLIER) 7:5", [5, 6, 7]),
+        ("(earlier) 1,3", [1, 3]),
+        (b"", []),
+        (b"(EARLIER) x,2", [2]),
+    ]
+    for line, expected in cases:
+        assert list(vanished_uids(line)) == expected, line
+
+
 def test_folder_recreated_with_new_uidvalidity_has_no_duplicates(
     imap_account: ImapAccount, store: Store
 ) -> None:
@@ -206,6 +270,32 @@ def test_a_message_in_inbox_and_sent_is_stored_once(
     imap_account.append("Sent", raw)
     run_sync(imap_account, store)
     assert counts(store) == (1, 2)
+
+
+def test_a_message_without_message_id_in_inbox_and_sent_is_stored_once(
+    imap_account: ImapAccount, store: Store
+) -> None:
+    """The INBOX copy came through the MTA (it added Return-Path and Delivered-To, header
+    fields the partial fetch reads); the Sent copy is what the mail client saved. Both are
+    one message: the id synthesised for them must be the same."""
+    date = (NOW - timedelta(days=2)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    sent = (
+        f"From: {imap_account.address}\r\nTo: {imap_account.address}\r\n"
+        f"Subject: no id here\r\nDate: {date}\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nNotes for myself.\r\n--b\r\n"
+        "Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        f"{'QUJD' * 20}\r\n--b--\r\n"
+    ).encode()
+    delivered = (
+        f"Return-Path: <{imap_account.address}>\r\nDelivered-To: {imap_account.address}\r\n"
+    ).encode() + sent
+    imap_account.append("INBOX", delivered)
+    imap_account.append("Sent", sent)
+    run_sync(imap_account, store)
+    assert counts(store) == (1, 2)
+    [stored] = store.stored_messages("main", ["subject"])
+    assert stored.message_id.endswith("@synthesised.followup.invalid>")
 
 
 def test_lookback_window_is_exact(imap_account: ImapAccount, store: Store) -> None:
@@ -336,6 +426,28 @@ def test_idle_reports_a_new_message_promptly(imap_account: ImapAccount) -> None:
         assert changed is True  # woken by the server, not by the 20 s timeout
         # The connection is usable after IDLE: the message is there.
         assert len(imap.search_uids(from_uid=1)) == 1
+
+
+def test_idle_with_qresync_on_reports_an_expunge(imap_account: ImapAccount) -> None:
+    uid = imap_account.append("INBOX", mail(1))
+
+    def expunge() -> None:
+        client = imap_account.client()
+        client.select_folder("INBOX")
+        client.delete_messages([uid])
+        client.expunge()
+        client.logout()
+
+    with connect(imap_account) as imap:
+        imap.select("INBOX")
+        assert imap.qresync  # the server now tells expunges as "* VANISHED", not "* n EXPUNGE"
+        timer = threading.Timer(0.5, expunge)
+        timer.start()
+        try:
+            changed = imap.wait_for_change("INBOX", timeout=20)
+        finally:
+            timer.join()
+        assert changed is True
 
 
 def test_idle_on_a_killed_server_is_a_lost_connection(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import random
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -286,3 +288,40 @@ def test_incremental_threading_equals_grouping_the_whole_mailbox(
         got.setdefault(stored.thread_key, set()).add(stored.message_id)
     assert {frozenset(ids): key for key, ids in got.items()} == expected
     assert set(store.thread_keys("main")) == set(expected.values())
+
+
+def test_the_whole_mailbox_pass_holds_compact_rows_not_messages() -> None:
+    """A first sync groups every stored message at once (tracker.sync._whole_pass): it must
+    hold a few hundred bytes a message (`ThreadingHeaders`, strings shared), not a `Message`
+    (over a kilobyte each), or a 50,000-message first sync overshoots its memory budget."""
+    count = 3000  # above THREAD_CHUNK: the whole-mailbox pass
+    raws = _random_mailbox(7, count)
+    account = Settings.model_validate(
+        {"accounts": [{"name": "main", "address": OWNER, "password_env": "X",
+                       "imap": {"host": "127.0.0.1", "port": 1, "security": "none"},
+                       "smtp": {"host": "127.0.0.1", "port": 2, "security": "none"}}]}
+    ).accounts[0]  # fmt: skip
+    store = open_store("sqlite://")
+    store.upsert_account("main", "imap", OWNER)
+    for start in range(0, count, 250):
+        fetched = [
+            FetchedMessage(uid=u + 1, raw=raws[u], size=1, flags=(), internaldate=None)
+            for u in range(start, min(start + 250, count))
+        ]
+        state = FolderState("INBOX", "inbox", uidvalidity=1, uidnext=fetched[-1].uid + 1)
+        store.save_folder_batch("main", state, parse_batch((OWNER,), fetched))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        thread_pass(store, account)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak / count < 900, f"{peak / count:.0f} bytes a message"
+    expected = {frozenset(t.message_ids) for t in group_threads(
+        [parse_message(r, [OWNER]) for r in raws], [OWNER])}  # fmt: skip
+    got: dict[str, set[str]] = {}
+    for stored in store.stored_messages("main", ["subject"]):
+        assert stored.thread_key is not None
+        got.setdefault(stored.thread_key, set()).add(stored.message_id)
+    assert {frozenset(ids) for ids in got.values()} == expected

@@ -9,9 +9,12 @@ Per folder, one pass:
 3. New mail: `UID SEARCH UID n:* SINCE d` from the recorded UIDNEXT, fetched in batches of
    explicit UIDs. Each batch is stored in one transaction together with the folder state it
    reaches, so a crash at any moment loses nothing and duplicates nothing.
-4. Flag and label changes: `SEARCH MODSEQ` (CONDSTORE) since the recorded HIGHESTMODSEQ.
-5. Expunged mail: only when EXISTS says something vanished, the folder's UIDs are listed and
-   compared with the stored ones.
+4. Flag changes and expunged mail, where the server offers QRESYNC (Dovecot, Cyrus...): one
+   `UID FETCH 1:n (FLAGS) (CHANGEDSINCE m VANISHED)` over the UIDs stored before, only when
+   HIGHESTMODSEQ moved (an expunge moves it too).
+5. Elsewhere (Gmail has CONDSTORE but no QRESYNC): flag and label changes by `SEARCH MODSEQ`
+   since the recorded HIGHESTMODSEQ; expunged mail only when EXISTS says something vanished,
+   by listing the folder's UIDs and comparing them with the stored ones.
 
 One broken message is stored as unparseable; one broken folder or account is reported and
 the rest goes on.
@@ -24,7 +27,7 @@ import multiprocessing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from tracker.analysis import analyse_account
 from tracker.config import AccountSettings, Settings, resolve_password
@@ -35,20 +38,19 @@ from tracker.store import (
     MessageCopy,
     MessageRecord,
     Store,
-    StoredMessage,
+    StoredHeaders,
     ThreadSummary,
 )
-from tracker.understand.message_json import message_from_json, message_to_json
-from tracker.understand.parse import Message, parse_message
-from tracker.understand.threads import Thread, group_threads, normalise_subject
+from tracker.understand.message_json import message_to_json
+from tracker.understand.parse import parse_message
+from tracker.understand.threads import (
+    HeaderThread,
+    ThreadingHeaders,
+    group_headers,
+    normalise_subject,
+)
 
 log = logging.getLogger(__name__)
-
-# What the threading pass reads of each stored message: headers, never texts.
-THREADING_FIELDS = (
-    *("in_reply_to", "references", "subject", "sender", "to", "cc", "reply_to", "date"),
-    "direction",
-)
 
 # Up to this many new messages, the threading pass reads back only the threads they may join;
 # beyond, it groups the whole mailbox at once (a first sync: nearly every thread is new).
@@ -164,18 +166,20 @@ def thread_pass(store: Store, account: AccountSettings, regroup: Iterable[str] =
     (rule 3 of `group_threads`) by a message with the same subject; the threads so related
     are read until no more are, and regrouped with the new messages, which gives the same
     threads as grouping the whole mailbox. A pass with more new mail than THREAD_CHUNK (a
-    first sync) groups the whole mailbox at once, reading only the threading headers.
+    first sync) groups the whole mailbox at once. Either way only the threading headers are
+    read, as compact rows (`ThreadingHeaders`), never whole messages.
     """
     pending = set(regroup)
     if store.unthreaded_count(account.name) > THREAD_CHUNK:
         return _whole_pass(store, account)
-    new = store.stored_messages(account.name, THREADING_FIELDS, unthreaded=True)
+    rows = _HeaderRows()
+    new = [rows.headers(s) for s in store.iter_threading_headers(account.name, unthreaded=True)]
     if not new and not pending:
         return 0
     index = _ThreadIndex.load(store, account.name)
     messages = {m.message_id: m for m in new}
     keys, read = pending, set[str]()
-    frontier = list(new)
+    frontier = new
     while True:
         for message in frontier:
             keys |= index.related(message)
@@ -183,14 +187,10 @@ def thread_pass(store: Store, account: AccountSettings, regroup: Iterable[str] =
         if not unread:
             break
         read.update(unread)
-        members = store.stored_messages(account.name, THREADING_FIELDS, thread_keys=unread)
-        frontier = [m for m in members if m.message_id not in messages]
+        members = store.iter_threading_headers(account.name, thread_keys=unread)
+        frontier = [rows.headers(m) for m in members if m.message_id not in messages]
         messages.update((m.message_id, m) for m in frontier)
-    threads = group_threads(
-        [_threading_message(m) for m in messages.values()],
-        account.owner_addresses,
-        {m.message_id: m.gm_thrid for m in messages.values() if m.gm_thrid is not None},
-    )
+    threads = group_headers(messages.values(), account.owner_addresses)
     moved = store.save_threads(account.name, _summaries(threads), replacing=read)
     log.info(
         "threads grouped account=%s new=%d read_back=%d threads=%d moved=%d",
@@ -200,34 +200,57 @@ def thread_pass(store: Store, account: AccountSettings, regroup: Iterable[str] =
 
 
 def _whole_pass(store: Store, account: AccountSettings) -> int:
-    gmail: dict[str, int] = {}
-    messages = []
-    # Streamed: each row becomes a lightweight message at once; the rows are not kept.
-    for stored in store.iter_stored_messages(account.name, THREADING_FIELDS):
-        messages.append(_threading_message(stored))
-        if stored.gm_thrid is not None:
-            gmail[stored.message_id] = stored.gm_thrid
-    threads = group_threads(messages, account.owner_addresses, gmail)
+    rows = _HeaderRows()
+    # Streamed: each row becomes a compact one at once; the store's rows are not kept.
+    messages = [rows.headers(s) for s in store.iter_threading_headers(account.name)]
+    del rows
+    threads = group_headers(messages, account.owner_addresses)
     del messages
+    summaries = _summaries(threads)
+    del threads
     replaced = store.thread_keys(account.name)
-    moved = store.save_threads(account.name, _summaries(threads), replacing=replaced)
+    moved = store.save_threads(account.name, summaries, replacing=replaced)
     log.info("threads grouped account=%s whole mailbox threads=%d moved=%d",
-             account.name, len(threads), moved)  # fmt: skip
-    return len(threads)
+             account.name, len(summaries), moved)  # fmt: skip
+    return len(summaries)
 
 
-def _threading_message(stored: StoredMessage) -> Message:
-    return message_from_json({**stored.facts, "message_id": stored.message_id})
+class _HeaderRows:
+    """Turns stored rows into `ThreadingHeaders`, keeping one string object per distinct
+    Message-ID, address and subject: a parent's id named by each of its replies, the
+    owner's address on every message and a subject shared by a thread are stored once."""
+
+    def __init__(self) -> None:
+        self._strings: dict[str, str] = {}
+
+    def headers(self, stored: StoredHeaders) -> ThreadingHeaders:
+        one = self._one
+        sender = (stored.from_address,) if stored.from_address else ()
+        return ThreadingHeaders(
+            message_id=one(stored.message_id),
+            in_reply_to=tuple(one(i) for i in stored.in_reply_to.split()),
+            references=tuple(one(i) for i in stored.references.split()),
+            subject=one(stored.subject),
+            sender=one(stored.from_address),
+            outgoing=stored.outgoing,
+            participants=tuple(one(a) for a in (*sender, *stored.recipients)),
+            # In UTC, so every date shares one tzinfo object; comparisons are unchanged.
+            date=datetime.fromisoformat(stored.date).astimezone(UTC) if stored.date else None,
+            gm_thrid=stored.gm_thrid,
+        )
+
+    def _one(self, text: str) -> str:
+        return self._strings.setdefault(text, text)
 
 
-def _summaries(threads: Sequence[Thread]) -> list[ThreadSummary]:
+def _summaries(threads: Sequence[HeaderThread]) -> list[ThreadSummary]:
     return [
         ThreadSummary(
             thread_key=t.thread_id,
             subject=t.messages[0].subject,
             first_message_at=t.messages[0].date,
             last_message_at=t.messages[-1].date,
-            message_ids=t.message_ids,
+            message_ids=tuple(m.message_id for m in t.messages),
         )
         for t in threads
     ]
@@ -254,13 +277,12 @@ class _ThreadIndex:
             index._note(key, (message_id, *in_reply_to.split(), *references.split()), subject)
         return index
 
-    def related(self, message: StoredMessage) -> set[str]:
-        facts = message.facts
-        ids = (message.message_id, *facts.get("in_reply_to", ()), *facts.get("references", ()))
+    def related(self, message: ThreadingHeaders) -> set[str]:
+        ids = (message.message_id, *message.in_reply_to, *message.references)
         found = {self._by_id[i] for i in ids if i in self._by_id}
         for i in ids:
             found |= self._more_by_id.get(i, set())
-        subject = normalise_subject(str(facts.get("subject", "")))
+        subject = normalise_subject(message.subject)
         if subject:
             found |= self._by_subject.get(subject, set())
         return found
@@ -318,11 +340,18 @@ def sync_folder(
     changed = vanished = 0
     if previous is not None and not initial:
         modseq = previous.highestmodseq
-        if modseq is not None and status.highestmodseq not in (None, modseq):
-            changed = _update_flags(imap, store, folder, modseq, set(new_uids))
-        # EXISTS = before + arrived - expunged: only a shortfall makes the UID list worth it.
-        if status.exists < (previous.message_count or 0) + len(new_uids):
-            vanished = _remove_vanished(imap, store, folder, lost)
+        modseq_moved = modseq is not None and status.highestmodseq not in (None, modseq)
+        if imap.qresync and modseq is not None:
+            # One command for both: flags changed and UIDs expunged since the last pass.
+            if modseq_moved and from_uid > 1:
+                changed, vanished = _apply_changes(imap, store, folder, modseq, from_uid, lost=lost)
+        else:
+            if modseq_moved:
+                assert modseq is not None
+                changed = _update_flags(imap, store, folder, modseq, set(new_uids))
+            # EXISTS = before + arrived - expunged: only a shortfall makes the UID list worth it.
+            if status.exists < (previous.message_count or 0) + len(new_uids):
+                vanished = _remove_vanished(imap, store, folder, lost)
 
     final = FolderState(
         name=folder.name,
@@ -458,6 +487,29 @@ def _update_flags(
         return 0
     flags = imap.flags(changed)
     return store.update_copy_flags(account, folder.name, flags)
+
+
+def _apply_changes(
+    imap: ImapConnection,
+    store: Store,
+    folder: Folder,
+    modseq: int,
+    from_uid: int,
+    *,
+    lost: set[str],
+) -> tuple[int, int]:
+    """QRESYNC: the flag changes and expunges among the UIDs stored before this pass (those
+    below `from_uid`); returns (changed, vanished)."""
+    account = imap.account.name
+    changes = imap.changes_since(modseq, from_uid - 1)
+    known = store.known_uids(account, folder.name)
+    flags = {uid: f for uid, f in changes.flags.items() if uid in known}
+    changed = store.update_copy_flags(account, folder.name, flags) if flags else 0
+    gone = changes.vanished & known
+    if not gone:
+        return changed, 0
+    lost |= store.thread_keys_of_copies(account, folder.name, gone)
+    return changed, store.remove_copies(account, folder.name, gone)
 
 
 def _remove_vanished(imap: ImapConnection, store: Store, folder: Folder, lost: set[str]) -> int:

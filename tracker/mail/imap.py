@@ -24,6 +24,7 @@ from typing import Any, Literal, TypeVar
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.response_parser import parse_fetch_response
 
 from tracker.config import AccountSettings, Secret
 from tracker.errors import (
@@ -72,6 +73,14 @@ class FolderStatus:
 
 
 @dataclass(frozen=True)
+class FolderChanges:
+    """What QRESYNC says changed in a folder since a MODSEQ: new flags and expunged UIDs."""
+
+    flags: dict[int, tuple[tuple[str, ...], tuple[str, ...]]]
+    vanished: frozenset[int]
+
+
+@dataclass(frozen=True)
 class FetchedMessage:
     """One message as the server gave it: what understanding reads of it (the header fields,
     text and calendar parts, rebuilt as one MIME message) and its metadata."""
@@ -98,6 +107,7 @@ class ImapConnection:
         )
         self.round_trips = 0
         self._condstore = False
+        self.qresync = False  # QRESYNC enabled on this connection (set at the first SELECT)
 
     # lifetime
 
@@ -168,6 +178,10 @@ class ImapConnection:
         return "CONDSTORE" in self.capabilities or "QRESYNC" in self.capabilities
 
     @property
+    def has_qresync(self) -> bool:
+        return "QRESYNC" in self.capabilities and "ENABLE" in self.capabilities
+
+    @property
     def has_idle(self) -> bool:
         return "IDLE" in self.capabilities
 
@@ -231,9 +245,14 @@ class ImapConnection:
         """Open `folder` read-only; with CONDSTORE on, SELECT also gives HIGHESTMODSEQ."""
         if self.has_condstore and not self._condstore:
             if "ENABLE" in self.capabilities:
-                self._call("ENABLE", lambda: self.client.enable("CONDSTORE"))
+                # QRESYNC implies CONDSTORE (RFC 7162 3.2.3) and adds VANISHED.
+                wanted = "QRESYNC" if self.has_qresync else "CONDSTORE"
+                enabled = self._call("ENABLE", lambda: self.client.enable(wanted))
+                self.qresync = wanted == "QRESYNC" and b"QRESYNC" in {e.upper() for e in enabled}
             self._condstore = True
         reply = self._call("SELECT", lambda: self.client.select_folder(folder, readonly=True))
+        # Expunges reported while another folder was selected are that folder's, not this one's.
+        self.client._imap.untagged_responses.pop("VANISHED", None)
         return self._folder_status(reply, count=b"EXISTS")
 
     def _folder_status(self, reply: dict[bytes, Any], *, count: bytes) -> FolderStatus:
@@ -261,6 +280,41 @@ class ImapConnection:
         """UIDs whose flags or labels changed after `modseq` (CONDSTORE `SEARCH MODSEQ`)."""
         uids = self._call("UID SEARCH", lambda: self.client.search(["MODSEQ", str(modseq + 1)]))
         return sorted(uids)
+
+    def changes_since(self, modseq: int, last_uid: int) -> FolderChanges:
+        """QRESYNC (enabled): what happened to UIDs 1..`last_uid` of the selected folder after
+        `modseq`, in one round trip: `UID FETCH 1:n (FLAGS) (CHANGEDSINCE m VANISHED)` answers
+        with the flags of the changed messages and `VANISHED (EARLIER)` for the expunged ones
+        (RFC 7162 3.2.6). imapclient has no helper for it (nor for VANISHED), so the command
+        goes through imaplib, as imapclient's own `fetch` does.
+        """
+        items = "(FLAGS X-GM-LABELS)" if self.is_gmail else "(FLAGS)"
+        imap = self.client._imap
+
+        def run() -> FolderChanges:
+            tag = imap._command(
+                "UID", "FETCH", f"1:{last_uid}", items, f"(CHANGEDSINCE {modseq} VANISHED)"
+            )
+            typ, data = imap._command_complete("FETCH", tag)
+            if typ != "OK":
+                raise IMAPClientError(f"UID FETCH failed: {_text(Exception(data))}")
+            _typ, fetched = imap._untagged_response(typ, data, "FETCH")
+            vanished = imap.untagged_responses.pop("VANISHED", [])
+            # Keyed by sequence number: an unsolicited FETCH without a UID is skipped, never
+            # taken for the message whose UID equals its sequence number.
+            parsed = parse_fetch_response([f for f in fetched if f is not None], False, False)
+            return FolderChanges(
+                flags={
+                    d[b"UID"]: (_strings(d.get(b"FLAGS", ())), _strings(d.get(b"X-GM-LABELS", ())))
+                    for d in parsed.values()
+                    if isinstance(d.get(b"UID"), int) and d[b"UID"] <= last_uid and b"FLAGS" in d
+                },
+                vanished=frozenset(
+                    uid for line in vanished for uid in vanished_uids(line) if uid <= last_uid
+                ),
+            )
+
+        return self._call("UID FETCH", run)
 
     def fetch(
         self, uids: Sequence[int], *, body_cap: int = DEFAULT_BODY_CAP
@@ -355,7 +409,10 @@ class ImapConnection:
         if any(isinstance(r, tuple) and len(r) >= 2 and r[1] == b"BYE" for r in responses):
             raise ConnectionLost(f"account {self.account.name!r}: the server ended the session.")
         return any(
-            isinstance(r, tuple) and len(r) >= 2 and r[1] in (b"EXISTS", b"EXPUNGE", b"FETCH")
+            isinstance(r, tuple)
+            and len(r) >= 2
+            # With QRESYNC on, an expunge is told as "* VANISHED <uids>".
+            and (r[1] in (b"EXISTS", b"EXPUNGE", b"FETCH") or r[0] == b"VANISHED")
             for r in responses
         )
 
@@ -451,6 +508,24 @@ def fetch_plan(data: Mapping[bytes, Any]) -> tuple[Node, bytes] | None:
 def part_items(sections: Sequence[str], body_cap: int) -> list[str]:
     """The FETCH items of the second command: each section's first `body_cap` bytes."""
     return [f"BODY.PEEK[{'' if s == WHOLE else s}]<0.{body_cap}>" for s in sections]
+
+
+def vanished_uids(line: bytes | str) -> Iterator[int]:
+    """The UIDs of one VANISHED response's data: `(EARLIER) 41,43:116` or `5` (RFC 7162 3.6).
+
+    A range may name UIDs the client never saw (the server cannot know which it did); the
+    caller keeps the ones it stores.
+    """
+    text = line.decode("ascii", "replace") if isinstance(line, bytes) else line
+    text = text.strip()
+    if text.upper().startswith("(EARLIER)"):
+        text = text[len("(EARLIER)") :]
+    for part in text.strip().split(","):
+        low, _colon, high = part.strip().partition(":")
+        if not low.isdigit() or (high and not high.isdigit()):
+            continue
+        first, last = sorted((int(low), int(high or low)))
+        yield from range(first, last + 1)
 
 
 def _sections(data: Mapping[bytes, Any]) -> dict[str, bytes]:

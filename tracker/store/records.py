@@ -64,6 +64,23 @@ class StoredMessage:
     facts: Mapping[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class StoredHeaders:
+    """What the threading pass reads of a stored message: its plain columns, the addresses
+    of its recipients and its `Date:` (as parsed: None when it had none)."""
+
+    message_id: str
+    gm_thrid: int | None
+    thread_key: str | None
+    in_reply_to: str  # Message-IDs separated by spaces
+    references: str
+    subject: str
+    from_address: str
+    outgoing: bool
+    recipients: tuple[str, ...]  # To:, Cc: and Reply-To:
+    date: str | None  # ISO 8601
+
+
 @dataclass(frozen=True)
 class ThreadSummary:
     """What the threading pass records of one thread."""

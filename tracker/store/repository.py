@@ -48,6 +48,7 @@ from tracker.store.records import (
     Offer,
     ProcessCandidate,
     QueueItem,
+    StoredHeaders,
     StoredMessage,
     StoredReply,
     ThreadAnalysis,
@@ -286,25 +287,48 @@ class Store:
                     stored.append(StoredMessage(message_id, gm_thrid, thread_key, facts))
             return stored
 
-    def iter_stored_messages(self, account: str, fields: Sequence[str]) -> Iterator[StoredMessage]:
-        """`stored_messages(account, fields)`, streamed: rows are read a thousand at a time."""
+    def iter_threading_headers(
+        self,
+        account: str,
+        *,
+        thread_keys: Sequence[str] | None = None,
+        unthreaded: bool = False,
+    ) -> Iterator[StoredHeaders]:
+        """What threading reads of every parseable message of `account` that still has a
+        copy (narrowed like `stored_messages`), streamed: read a thousand rows at a time."""
+        if thread_keys is not None and not thread_keys:
+            return
         with self.session() as session:
             account_id = _account_id(session, account)
             has_copy = select(MessageCopyRow.message_row_id).distinct()
-            columns = [col(MessageRow.facts)[name] for name in fields]
+            facts = col(MessageRow.facts)
             query = sa_select(
                 col(MessageRow.message_id), col(MessageRow.gm_thrid), col(MessageRow.thread_key),
-                *columns,
+                col(MessageRow.in_reply_to), col(MessageRow.references), col(MessageRow.subject),
+                col(MessageRow.from_address), col(MessageRow.direction),
+                facts["to"], facts["cc"], facts["reply_to"], facts["date"],
             ).where(
                 col(MessageRow.account_id) == account_id,
                 col(MessageRow.unparseable).is_(None),
                 col(MessageRow.id).in_(has_copy),
             )  # fmt: skip
-            for message_id, gm_thrid, thread_key, *values in session.execute(
-                query.execution_options(yield_per=1000)
-            ):
-                facts = {n: v for n, v in zip(fields, values, strict=True) if v is not None}
-                yield StoredMessage(message_id, gm_thrid, thread_key, facts)
+            if unthreaded:
+                query = query.where(col(MessageRow.thread_key).is_(None))
+            chunks = _chunks(list(thread_keys)) if thread_keys is not None else [None]
+            for chunk in chunks:
+                narrowed = (
+                    query if chunk is None else query.where(col(MessageRow.thread_key).in_(chunk))
+                )
+                for row in session.execute(narrowed.execution_options(yield_per=200)):
+                    message_id, gm_thrid, key, in_reply_to, references, subject = row[:6]
+                    sender, direction, to, cc, reply_to, date = row[6:]
+                    yield StoredHeaders(
+                        message_id, gm_thrid, key, in_reply_to or "", references or "",
+                        subject or "", sender or "", direction == "outgoing",
+                        tuple(a[1] for a in (*(to or ()), *(cc or ()), *(reply_to or ()))
+                              if a and a[1]),
+                        date,
+                    )  # fmt: skip
 
     def threaded_headers(self, account: str) -> Iterator[tuple[str, str, str, str, str]]:
         """(Message-ID, thread key, In-Reply-To, References, subject) of every grouped
@@ -355,31 +379,35 @@ class Store:
         The threads named in `replacing` (those the pass regrouped) that no longer hold any
         message (merged into another) are removed; threads not named are left as they are.
         """
-        moved = 0
         replaced = set(replacing)
         with self.session() as session:
             account_id = _account_id(session, account)
-            owner = {mid: t.thread_key for t in threads for mid in t.message_ids}
-            moves: dict[str, list[int]] = {}
-            for id_chunk in _chunks(list(owner)):
+            # Read a chunk of messages at a time, and keep only the moves (a first sync moves
+            # every message): a whole mailbox's worth of rows is never held at once.
+            moves: list[tuple[int, str]] = []
+            for owner in _thread_chunks(threads):
                 current = session.exec(
                     select(MessageRow.id, MessageRow.message_id, MessageRow.thread_key).where(
                         MessageRow.account_id == account_id,
-                        col(MessageRow.message_id).in_(id_chunk),
+                        col(MessageRow.message_id).in_(list(owner)),
                     )
                 ).all()
                 for row_id, message_id, thread_key in current:
                     key = owner[message_id]
                     if thread_key != key and row_id is not None:
-                        moves.setdefault(key, []).append(row_id)
-            for key, ids in moves.items():
-                for start in range(0, len(ids), 500):
-                    session.exec(
-                        update(MessageRow)
-                        .where(col(MessageRow.id).in_(ids[start : start + 500]))
-                        .values(thread_key=key)
-                    )
-                moved += len(ids)
+                        moves.append((row_id, key))
+            messages = MessageRow.__table__  # type: ignore[attr-defined]
+            # One statement run for every moved row (executemany), not one per thread: a
+            # first sync moves every message into one of thousands of threads.
+            for move_chunk in _chunks(moves, 1000):
+                session.execute(
+                    update(messages)
+                    .where(messages.c.id == bindparam("row_id"))
+                    .values(thread_key=bindparam("key")),
+                    [{"row_id": row_id, "key": key} for row_id, key in move_chunk],
+                )
+            moved = len(moves)
+            del moves
             table = ThreadRow.__table__  # type: ignore[attr-defined]
             existing: dict[str, tuple[int, bool]] = {}
             for key_chunk in _chunks(sorted({t.thread_key for t in threads} | replaced)):
@@ -393,36 +421,41 @@ class Store:
                         ).where(table.c.account_id == account_id, table.c.thread_key.in_(key_chunk))
                     ).all()
                 )
-            values = [
-                {
-                    "account_id": account_id,
-                    "thread_key": t.thread_key,
-                    "subject": t.subject,
-                    "first_message_at": t.first_message_at,
-                    "last_message_at": t.last_message_at,
-                }
-                for t in threads
-            ]
-            updates = [
-                {**v, "row_id": existing[str(v["thread_key"])][0]}
-                for v in values
-                if v["thread_key"] in existing
-            ]
-            inserts = [v for v in values if v["thread_key"] not in existing]
-            if updates:
-                session.execute(
-                    update(table)
-                    .where(table.c.id == bindparam("row_id"))
-                    .values(
-                        subject=bindparam("subject"),
-                        first_message_at=bindparam("first_message_at"),
-                        last_message_at=bindparam("last_message_at"),
-                    ),
-                    [{k: u[k] for k in ("row_id", "subject", "first_message_at",
-                                        "last_message_at")} for u in updates],
-                )  # fmt: skip
-            if inserts:
-                session.execute(insert(table), inserts)
+            for thread_chunk in _chunks(threads, 1000):
+                updates = [
+                    {
+                        "row_id": existing[t.thread_key][0],
+                        "subject": t.subject,
+                        "first_message_at": t.first_message_at,
+                        "last_message_at": t.last_message_at,
+                    }
+                    for t in thread_chunk
+                    if t.thread_key in existing
+                ]
+                if updates:
+                    session.execute(
+                        update(table)
+                        .where(table.c.id == bindparam("row_id"))
+                        .values(
+                            subject=bindparam("subject"),
+                            first_message_at=bindparam("first_message_at"),
+                            last_message_at=bindparam("last_message_at"),
+                        ),
+                        updates,
+                    )
+                inserts = [
+                    {
+                        "account_id": account_id,
+                        "thread_key": t.thread_key,
+                        "subject": t.subject,
+                        "first_message_at": t.first_message_at,
+                        "last_message_at": t.last_message_at,
+                    }
+                    for t in thread_chunk
+                    if t.thread_key not in existing
+                ]
+                if inserts:
+                    session.execute(insert(table), inserts)
             wanted = {t.thread_key for t in threads}
             # Merged away, unless it carries the owner's decisions (stop, mute).
             stale = [row_id for key, (row_id, kept) in existing.items()
@@ -1135,6 +1168,18 @@ def _store_copies(
     if new_rows:
         session.execute(insert(table), list(new_rows.values()))
     return len(new_rows)
+
+
+def _thread_chunks(threads: Sequence[ThreadSummary], size: int = 500) -> Iterator[dict[str, str]]:
+    """The thread key of each message of `threads`, about `size` messages at a time."""
+    owner: dict[str, str] = {}
+    for thread in threads:
+        owner.update((message_id, thread.thread_key) for message_id in thread.message_ids)
+        if len(owner) >= size:
+            yield owner
+            owner = {}
+    if owner:
+        yield owner
 
 
 def _chunks(values: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from email import message_from_bytes
 from email.message import Message as EmailMessage
+from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_tz
 from functools import lru_cache
@@ -560,7 +561,34 @@ def _normalise_text(text: str) -> str:
 
 
 def _synthesised_id(raw: bytes) -> str:
-    return f"<{hashlib.sha256(raw).hexdigest()[:32]}@{_SYNTHESISED_DOMAIN}>"
+    """A Message-ID for a message that has none, the same for every copy of it.
+
+    Made from what every copy shares: Date, From, To and Subject (unfolded, whitespace
+    collapsed), and the start of the first text part when Date, or both From and Subject, are
+    missing. Never from the bytes as a whole: sync fetches a rebuilt partial message, whose
+    bytes differ from the original's (and with the body cap), so the copies in INBOX and Sent
+    would get two ids. Bytes with none of these fields fall back to a hash of the bytes.
+    """
+    data = raw.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")
+    header = BytesHeaderParser(policy=compat32).parsebytes(data)
+
+    def field(name: str) -> str:
+        return " ".join(str(header.get(name, "")).split())
+
+    date, sender, to, subject = (field(n) for n in ("date", "from", "to", "subject"))
+    material = [date, sender, to, subject]
+    if not date or not (sender or subject):
+        # The first 200 characters of the first text part, whitespace collapsed.
+        for part in _limited_walk(message_from_bytes(data, policy=compat32)):
+            text = part.get_content_maintype() == "text"
+            payload = part.get_payload(decode=True) if text else None
+            if isinstance(payload, bytes):
+                material.append(" ".join(payload[:1600].decode("utf-8", "replace").split())[:200])
+                break
+    if not any(material):
+        return f"<{hashlib.sha256(raw).hexdigest()[:32]}@{_SYNTHESISED_DOMAIN}>"
+    joined = "\n".join(material).encode("utf-8", "surrogateescape")
+    return f"<{hashlib.sha256(joined).hexdigest()[:32]}@{_SYNTHESISED_DOMAIN}>"
 
 
 def _unparseable(raw: bytes, reason: str, defects: tuple[str, ...] = ()) -> Message:
