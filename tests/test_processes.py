@@ -477,3 +477,12 @@ def test_processes_do_not_depend_on_order(threads: list[Thread], random: object)
         assert len(process.threads) >= 2
         assert process.tracked in process.threads
         assert thread_facts(process.combined, OWNERS, "US").is_interview
+
+
+def test_a_crowd_of_threads_of_one_organisation_is_no_process() -> None:
+    """More threads of one organisation than one process has (a job board's alerts, a long
+    correspondence): none is read with the others, and the cost stays linear."""
+    crowd = [invitation(f"c{i}", "dana@northwind.example", day=i) for i in range(13)]
+    assert find_processes(crowd, OWNERS) == []
+    few = [invitation("a", "dana@northwind.example"), thanks("a", ("dana@northwind.example",))]
+    assert len(find_processes(few, OWNERS)) == 1

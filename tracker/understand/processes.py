@@ -14,7 +14,8 @@ Threads belong to one process when all of these hold:
 - they share an organisation on the other side (`organisation`: the company's mail domain,
   or the whole address for public mail services and the owner's own domain; never a
   no-reply or applicant-tracking address, which many companies share);
-- they lie within `PROCESS_WINDOW` of each other;
+- they lie within `PROCESS_WINDOW` of each other, and are no more than
+  `MAX_PROCESS_THREADS`;
 - none of them is bulk mail (a company's newsletter speaks of interviews too);
 - they do not name two different roles (two applications at one company are two processes);
 - `detect` takes them for an interview process read together, and either one of them is one
@@ -49,6 +50,10 @@ from tracker.understand.signals import automatic_reasons, is_thank_you, outcome_
 from tracker.understand.threads import Thread
 
 PROCESS_WINDOW = timedelta(days=45)
+# One hiring process spans a handful of mail threads; more threads of one organisation within
+# the window are a job board, a newsletter or a long correspondence, not one process (and
+# reading them all together would cost time growing with their square).
+MAX_PROCESS_THREADS = 12
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 # Hiring systems and scheduling tools that send for many companies, by a label of their mail
@@ -368,6 +373,8 @@ def process_of(threads: Sequence[Thread], owner_addresses: Iterable[str]) -> Pro
     form, or None: fewer than two are left, they name different roles, or they are neither
     an interview process nor a story a vetoed thread says is none."""
     owners = frozenset(a.lower() for a in owner_addresses)
+    if len(threads) > MAX_PROCESS_THREADS:
+        return None
     alone = {t.thread_id: detect(t, owners) for t in threads}
     kept = [t for t in threads if not alone[t.thread_id].bulk]
     if len(kept) < 2 or _several_roles(kept):
