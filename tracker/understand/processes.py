@@ -231,7 +231,11 @@ def _keys_of(person: Address, domains: frozenset[str]) -> set[str]:
 
 
 # The other side passing on how an interview went ("Feedback from Corvid").
-_FEEDBACK = re.compile(r"\bfeedback\b|\brückmeldung\b", re.IGNORECASE)
+_FEEDBACK = re.compile(
+    r"\bfeedback\b|\brückmeldung\b|\bdebrief\w*|\bhiring (?:team|manager|decision)\b|"
+    r"\bfinal decision\b|\ban answer from (?:me|us)\b",
+    re.IGNORECASE,
+)
 
 
 def speaks_of_hiring(thread: Thread, owners: frozenset[str]) -> bool:

@@ -480,6 +480,7 @@ _REQUEST = _any(
     r"give|fill|complete|sign|forward|reply|book|pick|choose|select|join|do|make|be|come|"
     r"suggest|propose|get back|update)\b",
     r"\blet (?:me|us) know either way\b",
+    r"\bkindly (?:send|share|provide|confirm|submit|forward|complete|fill|sign|return|let)\b",
     r"\bplease (?:send|share|provide|confirm|let (?:me|us) know|reply|fill|complete|sign|review|"
     r"book|pick|choose|select|submit|return|forward|advise|schedule|use)\b",
     r"\blet (?:me|us) know (?:your|when|what|which|whether|if you(?:'re| are) (?:available|"

@@ -1194,6 +1194,11 @@ SPANISH = _language(
     },
     rules=[
         (
+            r"\b(?:" + _ES_LATEST + r"|antes\s+del?|para\s+el|hasta\s+el)\s+(?:el\s+)?"
+            r"(?:{WD})\s+(?P<day>\d{{1,2}})\b(?!\s*(?:de\b|/|\.\d|:))",
+            _day_of_month,
+        ),
+        (
             r"\b(?:antes\s+del?|para\s+el|hasta\s+el|" + _ES_LATEST + r"|el)\s+"
             r"(?:(?:{WD}),?\s+)?(?:día\s+)?(?P<day>\d{{1,2}})\s+de\s+(?P<month>{MONTH})\b",
             _explicit,
