@@ -377,7 +377,7 @@ def process_of(threads: Sequence[Thread], owner_addresses: Iterable[str]) -> Pro
     form, or None: fewer than two are left, they name different roles, or they are neither
     an interview process nor a story a vetoed thread says is none."""
     owners = frozenset(a.lower() for a in owner_addresses)
-    if len(threads) > MAX_PROCESS_THREADS:
+    if not 2 <= len(threads) <= MAX_PROCESS_THREADS:
         return None
     alone = {t.thread_id: detect(t, owners) for t in threads}
     kept = [t for t in threads if not alone[t.thread_id].bulk]
