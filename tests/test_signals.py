@@ -497,6 +497,9 @@ THANKS_CASES = [
     ("es-hoy", "¡Muchas gracias por lo de hoy!", True),
     ("es-el-tiempo", "Quería agradecerles a ti y a Alejandro por el tiempo de hoy.", True),
     ("es-el-espacio", "Mil gracias por el espacio de esta mañana.", True),
+    ("en-spending-the-morning", "Thank you all for spending the morning with me today.", True),
+    ("en-great-time", "Thanks for moving things around. I had a great time with Evan today.",
+     True),
     (
         "en-accommodating",
         "Thank you for accommodating me today. I appreciated the chance to speak with Ramon.",

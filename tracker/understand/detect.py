@@ -118,7 +118,7 @@ _SCHEDULING = _any(
     r"\b(?:möchten?|würden?) (?:wir |ich )?(?:sie|dich|euch) (?:sehr )?(?:gerne? )?"
     r"(?:persönlich |näher )?kennenlernen\b",
     r"\bzeit für ein (?:persönliches |erstes |zweites )?(?:gespräch|telefonat|interview)",
-    r"\b(?:möchte|möchten|würde|würden) sie (?:\w+ ){0,6}(?:treffen|kennenlernen)\b",
+    r"\b(?:möchte|möchten|würde|würden) sie\b[^.?!\n]{0,100}\b(?:treffen|kennenlernen)\b",
     r"\b(?:te|le|les) propon\w* una (?:entrevista|llamada|reunión)",
     r"\b(?:möchten|würden) (?:wir )?sie (?:gerne )?(?:zu einem|zum) (?:\w+ )?"
     r"(?:gespräch|interview)",

@@ -539,7 +539,9 @@ _CONVERSATION = _any(
     r"\bdebrief\b|\bfor (?:this|yesterday) (?:morning|afternoon|evening)\b|"
     r"\bfor (?:today|yesterday)\b|\byesterday's\b|\btoday's\b|\bwent (?:really |very )?well\b|"
     r"\btalked\b|\bspoke\b|\baccommodating me\b|"
-    r"\b(?:chance|opportunity) to (?:speak|talk|meet|interview)\b",
+    r"\b(?:chance|opportunity) to (?:speak|talk|meet|interview)\b|"
+    r"\b(?:spending|spent) (?:the|this|some|your) (?:morning|afternoon|time|hour)\b|"
+    r"\bwith me today\b|\bhad a (?:great|wonderful|lovely|good|really good) time\b",
     r"\b\w*gespräch\w*\b|\btelefonat\w*\b|\bfür die zeit\b|"
     r"\baustausch\b|\binterview\b|\bihre zeit\b|\bkennenlernen\b|"
     r"\bfür (?:heute|gestern)\b|\bheutige\w*\b|\bgestrige\w*\b",
