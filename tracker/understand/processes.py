@@ -10,10 +10,12 @@ sent elsewhere, and a reply in one thread would not stop a check-in in another.
 Threads belong to one process when all of these hold:
 
 - each speaks of hiring (`speaks_of_hiring`: a calendar invite, interview or application
-  words, an applicant-tracking sender, the owner's thank-you after a meeting);
-- they share an organisation on the other side (`organisation`: the company's mail domain,
-  or the whole address for public mail services and the owner's own domain; never a
-  no-reply or applicant-tracking address, which many companies share);
+  words, a role in the subject, an applicant-tracking sender, a rejection or an offer,
+  feedback passed on, the owner's thank-you after a meeting);
+- they share an organisation on the other side (`organisations`: the company's mail domain,
+  or the whole address for public mail services and the owner's own domain, never an
+  applicant-tracking address, which many companies share; or a company's name a hiring
+  system or a subject mentions, matched against the letters of a company's domain);
 - they lie within `PROCESS_WINDOW` of each other, and are no more than
   `MAX_PROCESS_THREADS`;
 - none of them is bulk mail (a company's newsletter speaks of interviews too);
@@ -208,8 +210,8 @@ _SUBJECT_APPLIED = re.compile(
 def _subject_names(subject: str) -> set[str]:
     """The companies a subject names, as name keys: "... at Northwind Labs", "Vorstellungs-
     gespräch bei Nordkap Anlagenbau", "Albion Water - interview confirmation". Other words
-    a subject starts with give keys too ("~seniorbusinessanalyst"), which match no company's
-    domain."""
+    a subject starts with give mentions too ("?seniorbusinessanalyst"), which match no
+    company's domain."""
     names = [m.group("name") for m in SUBJECT_COMPANY.finditer(subject)]
     names += [m.group("name") for m in _SUBJECT_APPLIED.finditer(subject)]
     lead = _SUBJECT_LEAD.match(subject)
