@@ -147,6 +147,9 @@ def test_role_words_leave_out_seniority_and_interview_words() -> None:
     assert role_words(subject("Product Analyst role at Tidewater - quick intro")) == {
         "product", "analyst"
     }  # fmt: skip
+    assert role_words(subject("Einladung: Erstgespräch Senior Data Scientist")) == {
+        "data", "scientist"
+    }  # fmt: skip
     assert role_words(subject("Hello")) == frozenset()
 
 

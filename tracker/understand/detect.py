@@ -66,6 +66,7 @@ INTERVIEW_WORDS = _any(
     r"\bbewerbungsgespräch",
     r"\bkennenlerngespräch",
     r"\b(?:zweit|erst|dritt|abschluss|fach|telefon|video|final)(?:gespräch|interview)",
+    r"\bgesprächspartner(?:in)?\b",
     # The noun, not the verb: "ein erstes Kennenlernen", "Erstes Kennenlernen", "zum Kennenlernen".
     r"\b(?:(?:ein|einem|zum|unser|unserem) )?(?:erste[sn]?|kurze[sn]?|persönliche[sn]?|"
     r"virtuelle[sn]?) kennenlernen\b",
@@ -126,6 +127,8 @@ _SCHEDULING = _any(
     r"\bvous (?:convier|inviter) à (?:un|l')",
     r"\b(?:vous |t['’] ?)(?:convier|inviter) à (?:un|une|l['’]) ?(?:\w+ )?(?:entretien|entrevue)",
     r"\b(?:aimerions|souhaiterions|voudrions) vous rencontrer\b",
+    r"\b(?:serions|sommes) (?:ravie?s?|heureux|heureuses|enchantée?s?) de vous (?:rencontrer|"
+    r"recevoir|accueillir)\b",
     r"\bl['’]entretien (?:se déroulera|aura lieu)\b",
     r"\bzu einem (?:persönlichen |ersten |zweiten )?gespräch (?:ein)?(?:zu)?laden\b",
     r"\bnos gustaría (?:conocer|entrevistar)(?:te|le|la)\b",
@@ -138,9 +141,11 @@ _SCHEDULING = _any(
 # Job words: a role in a subject or text.
 ROLE = _any(
     r"\b(?:senior |junior |staff |lead |principal )?(?:\w+ ){0,3}(?:engineer|developer|analyst|"
-    r"scientist|designer|manager|architect|consultant|specialist|ingenieur(?:in)?|entwickler(?:in)?|"
+    r"scientist|designer|manager|architect|consultant|specialist|officer|coordinator|director|"
+    r"administrator|accountant|controller|planner|technician|editor|advisor|adviser|auditor|"
+    r"ingenieur(?:in)?|entwickler(?:in)?|"
     r"ingénieur(?:e)?|développeu(?:r|se)|analista|ingeniera?|desarrollador(?:a)?)\b",
-    r"\b(?:position|role|opening|stelle|poste|puesto|vacante)\b",
+    r"\b(?:position|role|opening|vacancy|stelle|vakanz|poste|puesto|vacante)\b",
     # German compounds: "Produktmanager", "Softwareentwicklerin".
     r"\b\w+(?:manager|entwickler|ingenieur|analyst|berater|architekt)(?:in)?\b",
 )
@@ -298,6 +303,8 @@ _OTHER_INTERVIEW = _any(
     r"\bwg-?(?:casting|zimmer)\b|\bin unserer wg\b|\bflat-?share\b|\bflatmates?\b|"
     r"\bhouse-?share\b|\bcolocation\b|\bcolocataire|\bpiso compartido\b|\bcompañer[oa]s? de piso\b",
     r"\bmock interview\b|\bpractice interview\b|\bsimulacro\b|\bentrevista de prueba\b",
+    r"\badoption (?:application|interview)\b|\bhome visit\b|\b(?:dog|cat|animal|pet) rescue\b|"
+    r"\bfoster (?:home|carer|parent)\b|\btierheim\b|\bhausbesuch\b|\badopción\b|\bprotectora\b",
     r"\bmitarbeitergespräch\b|\bjahresgespräch\b|\bperformance review\b|\bself-assessment\b",
     r"\bannual review\b|\bappraisal\b|\bentretien (?:annuel|d['’]évaluation|professionnel)\b",
     r"\b(?:evaluación|entrevista) de desempeño\b",

@@ -301,7 +301,9 @@ def role_words(thread: Thread) -> frozenset[str]:
     if title is None:
         return frozenset()
     words = re.findall(r"[^\W\d_]+", title.group(0).lower())
-    return frozenset(w for w in words if w not in _NOT_ROLE and len(w) > 1)
+    return frozenset(
+        w for w in words if w not in _NOT_ROLE and len(w) > 1 and not INTERVIEW_WORDS.search(w)
+    )
 
 
 def _several_roles(threads: Sequence[Thread]) -> bool:

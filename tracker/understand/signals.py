@@ -541,10 +541,12 @@ _CONVERSATION = _any(
     r"\btalked\b|\bspoke\b|\baccommodating me\b|"
     r"\b(?:chance|opportunity) to (?:speak|talk|meet|interview)\b|"
     r"\b(?:spending|spent) (?:the|this|some|your) (?:morning|afternoon|time|hour)\b|"
-    r"\bwith me today\b|\bhad a (?:great|wonderful|lovely|good|really good) time\b",
+    r"\bwith me today\b|\bhad a (?:great|wonderful|lovely|good|really good) time\b|"
+    r"\bfor organi[sz]ing (?:today|this|the|everything)\b|\ba lot of fun\b",
     r"\b\w*gespräch\w*\b|\btelefonat\w*\b|\bfür die zeit\b|"
     r"\baustausch\b|\binterview\b|\bihre zeit\b|\bkennenlernen\b|"
-    r"\bfür (?:heute|gestern)\b|\bheutige\w*\b|\bgestrige\w*\b",
+    r"\bfür (?:heute|gestern)\b|\bheutige\w*\b|\bgestrige\w*\b|\bheute\b|"
+    r"\b(?:fach|gesprächs|interview|auswahl)runde\b|\b(?:ersten|zweiten|finalen) runde\b",
     r"\béchange\w*\b|\bentretien\w*\b|\bentrevue\b|\bvotre temps\b|\bconversation\b|\brencontre\b|"
     r"\bvotre accueil\b|\bvisite\b|\bpour (?:ce matin|cet après-midi|aujourd'hui|hier)\b",
     r"\bentrevista\b|\bconversación\b|\bcharla\b|\b(?:tu|su) tiempo\b|\breunión\b|\bllamada\b|"

@@ -693,7 +693,7 @@ ENGLISH = _language(
         |kindly|could\s+you|can\s+you|would\s+you|(?<!someone\ )sign(?:ed)?
         |return\s+the
         |send\s+(?:us|me|over|back)|your\s+availability|submit|complete\s+the|fill
-        |(?<!will\ )(?<!['’]ll\ )(?<!they\ )(?<!should\ )confirm|let\s+us\s+know|reply\s+by
+        |(?<!will\ )(?<!['’]ll\ )(?<!they\ )(?<!should\ )(?<!to\ )confirm|let\s+us\s+know|reply\s+by
         |your\s+decision|accept|deadline\s+for\s+you
         |if\s+you\s+(?:can|could)|meet\s+(?:with\s+)?you|interview\s+you|invite\s+you
         |for\s+an?\s+(?:\w+\s+){0,2}(?:interview|call|chat)|schedule\s+(?:a|an|the|your)
@@ -905,6 +905,7 @@ GERMAN = _language(
         ),
     ],
     promise=r"""(?:\bmelden?\b|\bzurückmelden|\bwerden\s+uns|\bwird\s+sich|\brechne[nt]?\b
+        |\bentscheid\w*|\btrifft\b
         |\bvoraussichtlich\b
         |\b(?:erhalten|bekommen|hören)\s+Sie|\bgeht\s+es\s+(?:\w+\s+){0,8}weiter|\bweitergehen
         |\babschließen|\bentscheiden|\bErgebnis|\bZeitplan|\bich\s+werde|\bunser\s+Ziel
