@@ -115,14 +115,14 @@ def verdict(
     of a hiring process tracked in another thread is not tracked itself."""
     thread, process = process_around(store, account, thread_key)
     if process is not None and process.tracked.thread_id != thread_key:
-        return _part_of(settings, account, thread, process)[1]
+        return dataclasses.replace(_part_of(settings, account, thread, process)[1], process=process)
     if process is not None:
         thread = process.combined
     facts = thread_facts(thread, account.owner_addresses, settings.policy.holiday_country)
     keys = process.thread_ids if process is not None else (thread_key,)
     state = thread_state(store, account, keys)
     step = decide(facts, state, settings.policy, calendar_of(settings), now)
-    return ThreadVerdict(account.name, thread, facts, step)
+    return ThreadVerdict(account.name, thread, facts, step, process)
 
 
 @dataclass

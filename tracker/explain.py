@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from tracker.analysis import process_around, verdict
+from tracker.analysis import verdict
 from tracker.config import AccountSettings, Settings
 from tracker.errors import UsageError
 from tracker.policy import NextStep
@@ -55,7 +55,6 @@ def explain(settings: Settings, store: Store, thread_key: str, now: datetime) ->
     """The explanation of the stored thread `thread_key` (a unique prefix is enough) at `now`."""
     account, key = find_thread(settings, store, thread_key)
     seen = verdict(settings, store, account, key, now)
-    _, process = process_around(store, account, key)
     return Explanation(
         account.name,
         seen.thread,
@@ -63,7 +62,7 @@ def explain(settings: Settings, store: Store, thread_key: str, now: datetime) ->
         seen.step,
         tuple(store.queue_items(account=account.name, thread_key=key)),
         tuple(store.events(thread=key)),
-        process,
+        seen.process,
     )
 
 

@@ -25,6 +25,7 @@ from tracker.policy import NextStep
 from tracker.store import NewQueueItem, QueueItem, Store
 from tracker.store.models import ItemState
 from tracker.understand.facts import ThreadFacts
+from tracker.understand.processes import Process
 from tracker.understand.threads import Thread
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ class ThreadVerdict:
     thread: Thread
     facts: ThreadFacts
     step: NextStep
+    # The process of several mail threads the thread belongs to, when `verdict` found one.
+    process: Process | None = None
 
 
 @dataclass(frozen=True)
