@@ -23,7 +23,6 @@ from tracker.understand.detect import detect
 from tracker.understand.facts import ThreadFacts, thread_facts
 from tracker.understand.message_json import message_from_json
 from tracker.understand.processes import (
-    MAX_PROCESS_THREADS,
     Candidate,
     Process,
     candidate,
@@ -97,8 +96,6 @@ def process_around(
     when it belongs to none), as the last analysis of the account's threads knows them."""
     candidates = [_candidate(c) for c in store.process_candidates(account.name)]
     ids = next((ids for ids in candidate_groups(candidates) if thread_key in ids), (thread_key,))
-    if len(ids) > MAX_PROCESS_THREADS:
-        ids = (thread_key,)
     stored = store.messages_of_threads(account.name, list(ids))
     threads = [thread_from_stored(key, stored.get(key, [])) for key in ids]
     thread = next(t for t in threads if t.thread_id == thread_key)
@@ -257,8 +254,6 @@ def analyse_account(
         if key in done:
             continue
         ids = group_of.get(key, (key,))
-        if len(ids) > MAX_PROCESS_THREADS:
-            ids = (key,)  # no process (see `process_of`): the thread alone, not its crowd
         done.update(ids)
         stored = store.messages_of_threads(account.name, list(ids))
         threads = [thread_from_stored(k, stored.get(k, [])) for k in ids]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 from tracker.understand.detect import detect, is_ats_address
 from tracker.understand.parse import Address, CalendarEvent, Message
 from tracker.understand.signals import (
+    Outcome,
     asks_owner,
     automatic_reasons,
     is_checkin,
@@ -432,7 +434,10 @@ def _fixed(moment: datetime) -> tzinfo:
 
 
 def _from_text(
-    thread: Thread, automatic: dict[str, tuple[str, ...]], country: str | None
+    thread: Thread,
+    automatic: dict[str, tuple[str, ...]],
+    outcome: Callable[[Message], Outcome | None],
+    country: str | None,
 ) -> _Interview | None:
     """The time in the latest message that names a future day and time.
 
@@ -452,7 +457,7 @@ def _from_text(
         for message, moment in reversed(named):
             # After an offer or a rejection a call is about the decision, not an interview.
             if message.direction == direction and not (
-                direction == "incoming" and outcome_of(message) is not None
+                direction == "incoming" and outcome(message) is not None
             ):
                 return _Interview(moment, None, message.message_id, 0)
     return None
@@ -634,8 +639,16 @@ def thread_facts(
         m for m in messages if m.direction == "incoming" and not automatic[m.message_id]
     ]
 
+    decided: dict[str, Outcome | None] = {}
+
+    def outcome(message: Message) -> Outcome | None:
+        """The decision `message` announces, read once per message however often asked."""
+        if message.message_id not in decided:
+            decided[message.message_id] = outcome_of(message)
+        return decided[message.message_id]
+
     interview = _latest_round(
-        thread, _from_invites(thread, owners), _from_text(thread, automatic, country)
+        thread, _from_invites(thread, owners), _from_text(thread, automatic, outcome, country)
     )
     panel = False
     if interview is not None:
@@ -681,12 +694,12 @@ def thread_facts(
         if automatic[message.message_id]:
             ooo_return = out_of_office_return(message) or ooo_return
 
-    outcome: OutcomeName = "open"
+    result: OutcomeName = "open"
     outcome_id: str | None = None
     for message in messages if detection.is_interview else ():
-        found = outcome_of(message)
+        found = outcome(message)
         if found is not None:
-            outcome, outcome_id = found, message.message_id
+            result, outcome_id = found, message.message_id
 
     timeline: StatedTimeline | None = None
     timeline_id: str | None = None
@@ -696,7 +709,7 @@ def thread_facts(
     for message in reversed(human_incoming if detection.is_interview else []):
         # A rejection or an offer is the decision itself: a date in it ("let's catch up next
         # week", "let us know by Friday") promises no decision.
-        if message.date is None or outcome_of(message) is not None:
+        if message.date is None or outcome(message) is not None:
             continue
         found_timeline = find_timeline(message.new_text, message.date, country)
         relayed = None if found_timeline else _relayed(message.quoted_text, senders | owners)
@@ -734,7 +747,7 @@ def thread_facts(
         ooo_return=ooo_return,
         stated_timeline=timeline,
         stated_timeline_message_id=timeline_id,
-        outcome=outcome,
+        outcome=result,
         outcome_message_id=outcome_id,
         asks_owner=owes,
         last_other_side_at=last_other.date if last_other else None,

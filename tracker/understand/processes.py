@@ -337,8 +337,9 @@ def candidate(thread: Thread, owner_addresses: Iterable[str]) -> Candidate | Non
 
 def candidate_groups(candidates: Iterable[Candidate]) -> list[tuple[str, ...]]:
     """The thread ids that may form one process: candidates sharing an organisation whose
-    spans lie within `PROCESS_WINDOW` of each other, transitively. Only groups of two or
-    more; each oldest first."""
+    spans lie within `PROCESS_WINDOW` of each other, transitively. Only groups of two to
+    `MAX_PROCESS_THREADS` (a larger one is no process: its threads are read alone); each
+    oldest first."""
     found = sorted(candidates, key=lambda c: (c.first_at, c.thread_id))
     parent = list(range(len(found)))
 
@@ -373,7 +374,7 @@ def candidate_groups(candidates: Iterable[Candidate]) -> list[tuple[str, ...]]:
     groups: dict[int, list[str]] = {}
     for index, item in enumerate(found):
         groups.setdefault(root(index), []).append(item.thread_id)
-    return sorted(tuple(ids) for ids in groups.values() if len(ids) >= 2)
+    return sorted(tuple(ids) for ids in groups.values() if 2 <= len(ids) <= MAX_PROCESS_THREADS)
 
 
 def process_of(threads: Sequence[Thread], owner_addresses: Iterable[str]) -> Process | None:
@@ -381,7 +382,7 @@ def process_of(threads: Sequence[Thread], owner_addresses: Iterable[str]) -> Pro
     form, or None: fewer than two are left, they name different roles, or they are neither
     an interview process nor a story a vetoed thread says is none."""
     owners = frozenset(a.lower() for a in owner_addresses)
-    if not 2 <= len(threads) <= MAX_PROCESS_THREADS:
+    if len(threads) < 2:
         return None
     alone = {t.thread_id: detect(t, owners) for t in threads}
     kept = [t for t in threads if not alone[t.thread_id].bulk]

@@ -337,10 +337,15 @@ def _christmas(match: re.Match[str], ctx: _Context, lang: _Language) -> date | N
     return _by_or_before(date(ctx.sent.year, 12, 25), match, ctx)
 
 
+def _thanksgiving_day(year: int) -> date:
+    """US Thanksgiving: the fourth Thursday of November."""
+    first = date(year, 11, 1)
+    return first + timedelta(days=(3 - first.weekday()) % 7 + 21)
+
+
 def _thanksgiving(match: re.Match[str], ctx: _Context, lang: _Language) -> date | None:
-    """US Thanksgiving (fourth Thursday of November); "before Thanksgiving" the day before."""
-    first = date(ctx.sent.year, 11, 1)
-    return _by_or_before(first + timedelta(days=(3 - first.weekday()) % 7 + 21), match, ctx)
+    """US Thanksgiving; "before Thanksgiving" the day before."""
+    return _by_or_before(_thanksgiving_day(ctx.sent.year), match, ctx)
 
 
 def _weekday_after_thanksgiving(
@@ -350,8 +355,7 @@ def _weekday_after_thanksgiving(
     next year once this year's has passed)."""
     wanted = lang.weekdays[match["wd"].lower()]
     for year in (ctx.sent.year, ctx.sent.year + 1):
-        first = date(year, 11, 1)
-        thanksgiving = first + timedelta(days=(3 - first.weekday()) % 7 + 21)
+        thanksgiving = _thanksgiving_day(year)
         due = thanksgiving + timedelta(days=(wanted - thanksgiving.weekday()) % 7 or 7)
         if due >= ctx.sent:
             return due
