@@ -13,7 +13,7 @@ from tests.servers import ImapAccount
 from tracker.analysis import analyse_account, process_around
 from tracker.config import Settings
 from tracker.explain import explain, lines
-from tracker.mail.imap import FetchedMessage
+from tracker.mail.partial import FetchedMessage
 from tracker.store import FolderState, Store, open_store
 from tracker.sync import parse_batch, thread_pass
 from tracker.understand.facts import thread_facts

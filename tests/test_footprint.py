@@ -51,6 +51,21 @@ def test_importing_the_daemon_leaves_out_what_it_does_not_need() -> None:
     assert result["loaded"] == []
 
 
+def test_the_parsing_process_of_a_sync_loads_no_database_or_network_code() -> None:
+    # A large sync parses in a second process that starts by importing tracker.ingest; the
+    # database, configuration and IMAP code would cost it ~0.6 s and ~45 MB at every start.
+    result = loaded_after("""
+        import sys
+        import tracker.ingest
+        result = {"heavy": sorted(
+            n for n in ("sqlalchemy", "sqlmodel", "pydantic", "imapclient", "tracker.store.db",
+                        "tracker.config", "tracker.sync")
+            if n in sys.modules
+        )}
+    """)
+    assert result["heavy"] == []
+
+
 def test_a_holiday_calendar_is_checked_without_loading_every_country(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(

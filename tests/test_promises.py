@@ -34,10 +34,11 @@ from tracker import queue
 from tracker.analysis import analyse_account
 from tracker.config import Settings
 from tracker.errors import SendRefused, SendUncertain
-from tracker.mail.imap import FetchedMessage
+from tracker.ingest import parse_batch
+from tracker.mail.partial import FetchedMessage
 from tracker.sending import send_due
 from tracker.store import FolderState, Store, open_store
-from tracker.sync import parse_batch, thread_pass
+from tracker.sync import thread_pass
 from tracker.understand.parse import parse_message
 
 SAMPLE = Path(__file__).resolve().parents[1] / "tracker" / "samples" / "mailbox"

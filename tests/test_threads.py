@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from tests.factories import OWNER, message
 from tracker.config import Settings
-from tracker.mail.imap import FetchedMessage
+from tracker.mail.partial import FetchedMessage
 from tracker.store import FolderState, open_store
 from tracker.sync import parse_batch, thread_pass
 from tracker.understand.parse import Message, parse_message

@@ -32,11 +32,12 @@ from rich.rule import Rule
 from tracker.analysis import analyse_account
 from tracker.approvals.service import process_replies, send_digest
 from tracker.config import AccountSettings, Settings, resolve_password
-from tracker.mail.imap import FetchedMessage
+from tracker.ingest import parse_batch
+from tracker.mail.partial import FetchedMessage
 from tracker.mail.smtp import deliver
 from tracker.sending import send_due
 from tracker.store import FolderState, Store, open_store
-from tracker.sync import parse_batch, thread_pass
+from tracker.sync import thread_pass
 from tracker.understand.parse import parse_message
 
 OWNER = "alex@example.com"

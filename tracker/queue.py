@@ -23,7 +23,7 @@ from tracker.drafts import NoRecipient, body_hash, render_draft
 from tracker.errors import UsageError
 from tracker.policy import NextStep
 from tracker.store import NewQueueItem, QueueItem, Store
-from tracker.store.models import ItemState
+from tracker.store.records import ItemState
 from tracker.understand.facts import ThreadFacts
 from tracker.understand.processes import Process
 from tracker.understand.threads import Thread

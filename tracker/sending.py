@@ -48,7 +48,7 @@ from tracker.mail.imap import ImapConnection
 from tracker.mail.smtp import deliver
 from tracker.policy import in_window, sends_left_today
 from tracker.store import QueueItem, Store
-from tracker.store.models import ItemState
+from tracker.store.records import ItemState
 from tracker.sync import sync_account
 from tracker.understand.parse import Address
 from tracker.understand.threads import Thread

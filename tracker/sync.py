@@ -32,7 +32,9 @@ from datetime import UTC, date, datetime, timedelta
 from tracker.analysis import analyse_account
 from tracker.config import AccountSettings, Settings, resolve_password
 from tracker.errors import ConnectionLost, FollowupError, MailServerError
-from tracker.mail.imap import FETCH_BATCH, FetchedMessage, Folder, FolderStatus, ImapConnection
+from tracker.ingest import parse_batch
+from tracker.mail.imap import FETCH_BATCH, Folder, FolderStatus, ImapConnection
+from tracker.mail.partial import FetchedMessage
 from tracker.store import (
     FolderState,
     MessageCopy,
@@ -41,8 +43,6 @@ from tracker.store import (
     StoredHeaders,
     ThreadSummary,
 )
-from tracker.understand.message_json import message_to_json
-from tracker.understand.parse import parse_message
 from tracker.understand.threads import (
     HeaderThread,
     ThreadingHeaders,
@@ -442,37 +442,6 @@ def _fetch_new(
         if pending is not None:
             save(len(batches) - 1, pending.result())
     return stored
-
-
-def parse_batch(
-    owners: Sequence[str], fetched: Sequence[FetchedMessage]
-) -> list[tuple[MessageRecord, MessageCopy]]:
-    """Parse fetched messages into what the store keeps (runs in the parsing process too)."""
-    owner_set = frozenset(owners)
-    return [(_record(owner_set, message), _copy(message)) for message in fetched]
-
-
-def _record(owners: frozenset[str], fetched: FetchedMessage) -> MessageRecord:
-    message = parse_message(fetched.raw, owners)
-    sent_date = message.date or fetched.internaldate
-    return MessageRecord(
-        message_id=message.message_id,
-        direction=message.direction,
-        gm_msgid=fetched.gm_msgid,
-        gm_thrid=fetched.gm_thrid,
-        in_reply_to=message.in_reply_to,
-        references=message.references,
-        subject=message.subject,
-        from_address=message.sender.email if message.sender else "",
-        date=sent_date,
-        is_auto_reply=bool(message.auto_reply),
-        unparseable=message.unparseable,
-        facts=message_to_json(message),
-    )
-
-
-def _copy(fetched: FetchedMessage) -> MessageCopy:
-    return MessageCopy(uid=fetched.uid, flags=fetched.flags, labels=fetched.labels)
 
 
 def _update_flags(

@@ -33,7 +33,14 @@ from tracker.errors import (
     MailServerError,
     ServerUnreachable,
 )
-from tracker.mail.partial import Node, UnreadableStructure, read_structure, rebuild, wanted_sections
+from tracker.mail.partial import (
+    FetchedMessage,
+    Node,
+    UnreadableStructure,
+    read_structure,
+    rebuild,
+    wanted_sections,
+)
 from tracker.understand.parse import PARTIAL_HEADER_FIELDS
 
 log = logging.getLogger(__name__)
@@ -78,21 +85,6 @@ class FolderChanges:
 
     flags: dict[int, tuple[tuple[str, ...], tuple[str, ...]]]
     vanished: frozenset[int]
-
-
-@dataclass(frozen=True)
-class FetchedMessage:
-    """One message as the server gave it: what understanding reads of it (the header fields,
-    text and calendar parts, rebuilt as one MIME message) and its metadata."""
-
-    uid: int
-    raw: bytes
-    size: int
-    flags: tuple[str, ...]
-    internaldate: datetime | None
-    gm_msgid: int | None = None
-    gm_thrid: int | None = None
-    labels: tuple[str, ...] = ()
 
 
 class ImapConnection:

@@ -14,12 +14,28 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 # A leaf of the structure: its section number ("1", "1.2") and what its headers would say.
 _CALENDAR_TYPES = frozenset({"text/calendar", "application/ics"})
 _TEXT_TYPES = frozenset({"text/plain", "text/html"})
 _TOKEN = re.compile(rb"^[!#$%&'*+.0-9A-Z^_`a-z|~-]+$")
+
+
+@dataclass(frozen=True)
+class FetchedMessage:
+    """One message as the server gave it: what understanding reads of it (the header fields,
+    text and calendar parts, rebuilt as one MIME message) and its metadata."""
+
+    uid: int
+    raw: bytes
+    size: int
+    flags: tuple[str, ...]
+    internaldate: datetime | None
+    gm_msgid: int | None = None
+    gm_thrid: int | None = None
+    labels: tuple[str, ...] = ()
 
 
 class UnreadableStructure(ValueError):

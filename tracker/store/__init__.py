@@ -13,7 +13,8 @@ revisions in tracker/store/migrations/versions (see tracker.store.revise).
 
 from __future__ import annotations
 
-from tracker.store.db import redact_url
+from typing import TYPE_CHECKING, Any
+
 from tracker.store.records import (
     Account,
     BatchOutcome,
@@ -33,7 +34,28 @@ from tracker.store.records import (
     ThreadInfo,
     ThreadSummary,
 )
-from tracker.store.repository import Store, message_date, open_store
+
+if TYPE_CHECKING:
+    from tracker.store.db import redact_url
+    from tracker.store.repository import Store, message_date, open_store
+
+# The records above import nothing heavy; the database code (SQLAlchemy, SQLModel: ~0.4 s and
+# ~40 MB) is loaded when first used, so a sync's parsing process, which builds records and
+# never opens the database, starts without it.
+_LAZY = {
+    "Store": "tracker.store.repository",
+    "message_date": "tracker.store.repository",
+    "open_store": "tracker.store.repository",
+    "redact_url": "tracker.store.db",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib  # noqa: PLC0415 - see _LAZY
+
+    return getattr(importlib.import_module(_LAZY[name]), name)
 
 __all__ = [
     "Account",

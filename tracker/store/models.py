@@ -15,7 +15,7 @@ metadata with the migrated schema and fails until one exists (see `tracker.store
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Index, MetaData, Text, UniqueConstraint
 from sqlalchemy import text as sql_text
@@ -23,17 +23,6 @@ from sqlalchemy.orm import registry
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-FolderRole = Literal["inbox", "sent", "all", "other"]
-Direction = Literal["incoming", "outgoing"]
-# A queued draft's life: proposed (drafted before it is due) → queued (due, waiting for the
-# owner) → approved → sending (committed before SMTP DATA) → sent; or skipped, snoozed (back to
-# queued when the snooze ends), cancelled (the policy no longer wants it), expired (its moment
-# passed: a thank-you after it lapsed), failed (the server refused it for good) or unknown (a
-# send whose fate could not be established: never retried without a new approval).
-ItemState = Literal[
-    "proposed", "queued", "approved", "sending", "sent",
-    "skipped", "snoozed", "cancelled", "expired", "failed", "unknown",
-]  # fmt: skip
 ACTIVE_STATES: tuple[str, ...] = ("proposed", "queued", "approved", "sending", "snoozed")
 
 NAMING_CONVENTION: dict[str, str] = {

@@ -5,9 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from tracker.store.models import Direction, FolderRole, ItemState
+FolderRole = Literal["inbox", "sent", "all", "other"]
+Direction = Literal["incoming", "outgoing"]
+# A queued draft's life: proposed (drafted before it is due) → queued (due, waiting for the
+# owner) → approved → sending (committed before SMTP DATA) → sent; or skipped, snoozed (back to
+# queued when the snooze ends), cancelled (the policy no longer wants it), expired (its moment
+# passed: a thank-you after it lapsed), failed (the server refused it for good) or unknown (a
+# send whose fate could not be established: never retried without a new approval).
+ItemState = Literal[
+    "proposed", "queued", "approved", "sending", "sent",
+    "skipped", "snoozed", "cancelled", "expired", "failed", "unknown",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,6 @@ from tracker.store.models import (
     DigestRow,
     EventRow,
     FolderRow,
-    ItemState,
     MessageCopyRow,
     MessageRow,
     ProcessedReplyRow,
@@ -42,6 +41,7 @@ from tracker.store.records import (
     DigestRecord,
     Event,
     FolderState,
+    ItemState,
     MessageCopy,
     MessageRecord,
     NewQueueItem,
@@ -1089,7 +1089,31 @@ def _store_messages(
 ) -> tuple[list[int], int, int]:
     """Insert the records not stored yet (by key) in one statement; the row id of each record,
     and how many were new and known. Set-based: a batch costs a few statements, not one each."""
-    table = MessageRow.__table__  # type: ignore[attr-defined]
+    by_key = _row_ids(session, account_id, records)
+    known = set(by_key)
+    fresh: dict[tuple[str, object], MessageRecord] = {}
+    for record in records:
+        key = _key(record)
+        if key in known:
+            _refresh(session, by_key[key], record)
+        else:
+            fresh.setdefault(key, record)
+    if fresh:
+        # One prepared statement run for every row (the driver's executemany); the new ids
+        # are read back by key, which is cheaper than RETURNING them row by row.
+        table = MessageRow.__table__  # type: ignore[attr-defined]
+        session.execute(
+            insert(table), [_message_values(account_id, record, now) for record in fresh.values()]
+        )
+        by_key.update(_row_ids(session, account_id, list(fresh.values())))
+    known_count = sum(1 for record in records if _key(record) in known)
+    return [by_key[_key(r)] for r in records], len(fresh), known_count
+
+
+def _row_ids(
+    session: Session, account_id: int, records: Sequence[MessageRecord]
+) -> dict[tuple[str, object], int]:
+    """The row id of each of `records` already stored, by key (see `_key`)."""
     by_key: dict[tuple[str, object], int] = {}
     gm_ids = [r.gm_msgid for r in records if r.gm_msgid is not None]
     plain_ids = [r.message_id for r in records if r.gm_msgid is None]
@@ -1101,30 +1125,16 @@ def _store_messages(
             assert row_id is not None
             by_key[("gm", gm)] = row_id
     for id_chunk in _chunks(plain_ids):
-        id_query = select(MessageRow.id, MessageRow.message_id).where(
-            MessageRow.account_id == account_id,
-            col(MessageRow.gm_msgid).is_(None),
-            col(MessageRow.message_id).in_(id_chunk),
+        # `gm_msgid IS NULL` is checked here, not in SQL: there, SQLite's planner took the
+        # (account, gm_msgid) index for it and read every message of a non-Gmail account.
+        id_query = select(MessageRow.id, MessageRow.message_id, MessageRow.gm_msgid).where(
+            MessageRow.account_id == account_id, col(MessageRow.message_id).in_(id_chunk)
         )
-        for row_id, message_id in session.exec(id_query).all():
+        for row_id, message_id, gm in session.exec(id_query).all():
             assert row_id is not None
-            by_key[("id", message_id)] = row_id
-    known = set(by_key)
-    fresh: dict[tuple[str, object], MessageRecord] = {}
-    for record in records:
-        key = _key(record)
-        if key in known:
-            _refresh(session, by_key[key], record)
-        else:
-            fresh.setdefault(key, record)
-    if fresh:
-        rows = [_message_values(account_id, record, now) for record in fresh.values()]
-        inserted = session.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-        ).all()
-        by_key.update(zip(fresh, (row_id for (row_id,) in inserted), strict=True))
-    known_count = sum(1 for record in records if _key(record) in known)
-    return [by_key[_key(r)] for r in records], len(fresh), known_count
+            if gm is None:
+                by_key[("id", message_id)] = row_id
+    return by_key
 
 
 def _store_copies(
