@@ -71,7 +71,7 @@ SEED_ROWS: dict[str, Seed] = {
                 [("main", "gmail", "alex@example.com")],
             ),
             (
-                "SELECT message_id, gm_msgid, date_offset_minutes FROM messages",
+                "SELECT message_id, gm_msgid, date_offset_minutes FROM messages WHERE id = 1",
                 [("<inv@acme.example>", 1781234567890123456, -300)],
             ),
             ("SELECT uidvalidity, uid FROM message_copies", [(4294967295, 119)]),
@@ -135,11 +135,32 @@ SEED_ROWS: dict[str, Seed] = {
         checks=(("SELECT organisations FROM threads", [("acme.example",)]),),
     ),
     "0005": Seed(
-        inserts=(),
+        inserts=(
+            # A message with recipients, for 0006 to copy out of its facts.
+            "INSERT INTO messages (id, account_id, message_id, gm_msgid, gm_thrid, thread_key, "
+            'in_reply_to, "references", subject, from_address, date_utc, date_offset_minutes, '
+            "direction, is_auto_reply, unparseable, facts, first_seen_at) VALUES (2, 1, "
+            "'<ty@example.com>', 1781234567890123457, 1781234567890000000, "
+            "'gm:1781234567890000000', '<inv@acme.example>', '<inv@acme.example>', "
+            "'Re: Interview invitation', 'alex@example.com', '2024-11-02 09:00:00.000000', 60, "
+            "'outgoing', 0, NULL, '{\"to\":[[\"Dana\",\"dana@acme.example\"]],"
+            "\"cc\":[[\"\",\"hr@acme.example\"],[\"Nobody\",\"\"]],\"reply_to\":[]}', "
+            "'2024-11-04 08:00:00.000000')",
+        ),
         checks=(
             # 0005 has every thread analysed again (organisations gained company names): the
             # analysis made after 0004 is undone.
             ("SELECT organisations, analysed_at FROM threads", [("acme.example", None)]),
+        ),
+    ),
+    "0006": Seed(
+        inserts=(),
+        checks=(
+            # The recipients' addresses out of each message's facts; none for one without.
+            (
+                "SELECT id, recipients FROM messages ORDER BY id",
+                [(1, ""), (2, "dana@acme.example\nhr@acme.example")],
+            ),
         ),
     ),
 }

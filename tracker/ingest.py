@@ -36,6 +36,9 @@ def _record(owners: frozenset[str], fetched: FetchedMessage) -> MessageRecord:
         references=message.references,
         subject=message.subject,
         from_address=message.sender.email if message.sender else "",
+        recipients=tuple(
+            a.email for a in (*message.to, *message.cc, *message.reply_to) if a.email
+        ),
         date=sent_date,
         is_auto_reply=bool(message.auto_reply),
         unparseable=message.unparseable,

@@ -127,6 +127,9 @@ class MessageRow(StoreTable, table=True):
     references: str = Field(default="", sa_type=Text)  # Message-IDs separated by spaces
     subject: str = Field(default="", sa_type=Text)
     from_address: str = ""
+    # The addresses of To:, Cc: and Reply-To:, one a line: what threading reads of them, kept
+    # beside the facts so that a whole mailbox is grouped without decoding any JSON.
+    recipients: str = Field(default="", sa_type=Text)
     date_utc: datetime | None = Field(default=None, sa_type=UTCDateTime)
     date_offset_minutes: int | None = None  # the sender's UTC offset in `Date:`
     direction: str  # Direction

@@ -58,6 +58,7 @@ class MessageRecord:
     references: tuple[str, ...] = ()
     subject: str = ""
     from_address: str = ""
+    recipients: tuple[str, ...] = ()  # the addresses of To:, Cc: and Reply-To:
     date: datetime | None = None  # timezone-aware
     is_auto_reply: bool = False
     unparseable: str | None = None  # the reason, when the bytes could not be understood

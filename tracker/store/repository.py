@@ -301,12 +301,11 @@ class Store:
         with self.session() as session:
             account_id = _account_id(session, account)
             has_copy = select(MessageCopyRow.message_row_id).distinct()
-            facts = col(MessageRow.facts)
             query = sa_select(
                 col(MessageRow.message_id), col(MessageRow.gm_thrid), col(MessageRow.thread_key),
                 col(MessageRow.in_reply_to), col(MessageRow.references), col(MessageRow.subject),
                 col(MessageRow.from_address), col(MessageRow.direction),
-                facts["to"], facts["cc"], facts["reply_to"], facts["date"],
+                col(MessageRow.recipients), col(MessageRow.facts)["date"].as_string(),
             ).where(
                 col(MessageRow.account_id) == account_id,
                 col(MessageRow.unparseable).is_(None),
@@ -321,12 +320,11 @@ class Store:
                 )
                 for row in session.execute(narrowed.execution_options(yield_per=200)):
                     message_id, gm_thrid, key, in_reply_to, references, subject = row[:6]
-                    sender, direction, to, cc, reply_to, date = row[6:]
+                    sender, direction, recipients, date = row[6:]
                     yield StoredHeaders(
                         message_id, gm_thrid, key, in_reply_to or "", references or "",
                         subject or "", sender or "", direction == "outgoing",
-                        tuple(a[1] for a in (*(to or ()), *(cc or ()), *(reply_to or ()))
-                              if a and a[1]),
+                        tuple(recipients.split("\n")) if recipients else (),
                         date,
                     )  # fmt: skip
 
@@ -1209,6 +1207,7 @@ def _message_values(account_id: int, record: MessageRecord, now: datetime) -> di
         "references": " ".join(record.references),
         "subject": record.subject,
         "from_address": record.from_address,
+        "recipients": "\n".join(record.recipients),
         "date_utc": record.date,
         "date_offset_minutes": None if offset is None else int(offset.total_seconds() // 60),
         "direction": record.direction,
