@@ -323,8 +323,12 @@ def test_malformed_mail_is_stored_as_unparseable_and_the_rest_goes_on(
 
 
 def test_server_killed_mid_sync_then_resumed_stores_each_message_once(
-    dovecot: PrivateDovecot, imap_account: ImapAccount, store: Store
+    dovecot: PrivateDovecot,
+    imap_account: ImapAccount,
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr("tracker.sync.STORE_BATCH", FETCH_BATCH)  # a transaction per fetch
     total = FETCH_BATCH * 2 + 17
     client = imap_account.client()
     for n in range(total):
@@ -487,22 +491,28 @@ def test_parallel_parsing_killed_mid_sync_then_resumed(
     store: Store,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Small batches so a small mailbox takes the two-process path.
+    # Small batches so a small mailbox takes the two-process path; two fetches are stored
+    # in each transaction.
     monkeypatch.setattr("tracker.sync.FETCH_BATCH", 5)
     monkeypatch.setattr("tracker.sync.PARALLEL_FROM_BATCHES", 2)
+    monkeypatch.setattr("tracker.sync.STORE_BATCH", 10)
     total = 23
     client = imap_account.client()
     for n in range(total):
         client.append("INBOX", mail(n), msg_time=NOW - timedelta(days=1))
     client.logout()
 
+    reported: list[int] = []
+
     def kill_after_two_batches(account: str, folder: str, done: int, of: int) -> None:
+        reported.append(done)
         if done == 10:
             dovecot.kill()
 
     try:
         with pytest.raises(ConnectionLost):
             run_sync(imap_account, store, progress=kill_after_two_batches)
+        assert reported == [10]  # nothing was committed after the first fetch alone
         assert counts(store) == (10, 10)
     finally:
         dovecot.restart(hard=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tracker.mail.partial import FetchedMessage
-from tracker.store.records import MessageCopy, MessageRecord
+from tracker.store.records import MessageCopy, MessageRecord, encode_json
 from tracker.understand.message_json import message_to_json
 from tracker.understand.parse import parse_message
 
@@ -42,7 +42,7 @@ def _record(owners: frozenset[str], fetched: FetchedMessage) -> MessageRecord:
         date=sent_date,
         is_auto_reply=bool(message.auto_reply),
         unparseable=message.unparseable,
-        facts=message_to_json(message),
+        facts=encode_json(message_to_json(message)),
     )
 
 

@@ -12,7 +12,6 @@ failing half-way when a read transaction tries to become a write transaction.
 from __future__ import annotations
 
 import errno
-import json
 import logging
 import os
 import re
@@ -35,6 +34,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.pool import StaticPool
 
 from tracker.errors import StoreError
+from tracker.store.records import encode_json
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -202,8 +202,6 @@ def _create_private_file(path: Path) -> None:
         log.warning("database file readable by others path=%s mode=%o", path, mode)
 
 
-def _sqlite_json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
 
 
 def create_store_engine(target: DatabaseTarget) -> Engine:
@@ -211,7 +209,7 @@ def create_store_engine(target: DatabaseTarget) -> Engine:
     with translated_errors(target, "open"):
         if target.sqlite_path is not None:
             _create_private_file(target.sqlite_path)
-        options: dict[str, Any] = {"json_serializer": _sqlite_json}
+        options: dict[str, Any] = {"json_serializer": encode_json}
         if target.in_memory:
             # One connection shared by everybody, or each would see its own empty database.
             options |= {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,20 @@ ItemState = Literal[
     "proposed", "queued", "approved", "sending", "sent",
     "skipped", "snoozed", "cancelled", "expired", "failed", "unknown",
 ]  # fmt: skip
+
+
+# How the store writes every JSON value: compact, keys sorted, text as it is.
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+
+class JSONText(str):
+    """A JSON value encoded already, the way the store encodes it (`encode_json`): written as
+    it is. A sync's parsing process encodes each message's facts beside parsing them, so that
+    the process storing them does not."""
+
+
+def encode_json(value: Any) -> JSONText:
+    return value if isinstance(value, JSONText) else JSONText(_JSON.encode(value))
 
 
 @dataclass(frozen=True)
@@ -62,7 +77,8 @@ class MessageRecord:
     date: datetime | None = None  # timezone-aware
     is_auto_reply: bool = False
     unparseable: str | None = None  # the reason, when the bytes could not be understood
-    facts: Mapping[str, Any] = field(default_factory=dict)  # JSON-serialisable values only
+    # JSON-serialisable values only, or their encoding (see JSONText)
+    facts: Mapping[str, Any] | JSONText = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

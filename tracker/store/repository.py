@@ -42,6 +42,7 @@ from tracker.store.records import (
     Event,
     FolderState,
     ItemState,
+    JSONText,
     MessageCopy,
     MessageRecord,
     NewQueueItem,
@@ -1213,7 +1214,7 @@ def _message_values(account_id: int, record: MessageRecord, now: datetime) -> di
         "direction": record.direction,
         "is_auto_reply": record.is_auto_reply,
         "unparseable": record.unparseable,
-        "facts": dict(record.facts),
+        "facts": record.facts if isinstance(record.facts, JSONText) else dict(record.facts),
         "first_seen_at": now,
     }
 
