@@ -21,7 +21,7 @@ from tracker.errors import ConnectionLost, LoginRefused, ServerUnreachable
 from tracker.mail.imap import FETCH_BATCH, ImapConnection, vanished_uids
 from tracker.store import Store, open_store
 from tracker.store.models import MessageCopyRow, MessageRow, ThreadRow
-from tracker.sync import AccountReport, sync_account
+from tracker.sync import PARSE_AHEAD, AccountReport, sync_account
 from tracker.understand.parse import parse_message
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -496,7 +496,9 @@ def test_parallel_parsing_killed_mid_sync_then_resumed(
     monkeypatch.setattr("tracker.sync.FETCH_BATCH", 5)
     monkeypatch.setattr("tracker.sync.PARALLEL_FROM_BATCHES", 2)
     monkeypatch.setattr("tracker.sync.STORE_BATCH", 10)
-    total = 23
+    # The first transaction is committed once PARSE_AHEAD more batches were fetched (and
+    # handed to the parsing process): after it, four batches are still to fetch.
+    total = 5 * (2 + PARSE_AHEAD + 4) - 2
     client = imap_account.client()
     for n in range(total):
         client.append("INBOX", mail(n), msg_time=NOW - timedelta(days=1))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -58,6 +59,8 @@ THREAD_CHUNK = 2000
 
 # From this many batches on, parsing runs in a second process (starting it costs ~0.1 s).
 PARALLEL_FROM_BATCHES = 8
+# How many fetched batches may wait to be parsed there.
+PARSE_AHEAD = 3
 
 # Fetched batches are stored this many messages at a time, each time in one transaction
 # (SQLite syncs its log at every commit: ~4 ms).
@@ -443,14 +446,15 @@ def _fetch_new(
             save(position, parse_batch(owners, wanted(batch)))
         return stored
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending: Future[list[tuple[MessageRecord, MessageCopy]]] | None = None
+        # Up to PARSE_AHEAD batches wait for (or are in) the parsing process: one batch that
+        # parses slower than the next fetches does not hold this process up.
+        pending: deque[Future[list[tuple[MessageRecord, MessageCopy]]]] = deque()
         for position, batch in enumerate(batches):
-            future = pool.submit(parse_batch, owners, wanted(batch))
-            if pending is not None:
-                save(position - 1, pending.result())
-            pending = future
-        if pending is not None:
-            save(len(batches) - 1, pending.result())
+            pending.append(pool.submit(parse_batch, owners, wanted(batch)))
+            if len(pending) > PARSE_AHEAD:
+                save(position - PARSE_AHEAD, pending.popleft().result())
+        for position in range(len(batches) - len(pending), len(batches)):
+            save(position, pending.popleft().result())
     return stored
 
 

@@ -361,11 +361,10 @@ def _addresses(values: list[str], defects: _Defects, name: str) -> tuple[Address
     seen: set[str] = set()
     for raw in values:
         text = _header_str(raw, defects, name)
-        try:
-            pairs = getaddresses([text])
-        except (ValueError, IndexError, TypeError, AttributeError):
+        pairs = _address_pairs(text)
+        if pairs is None:
             defects.add(f"header {name}: unparseable address list")
-            pairs = []
+            pairs = ()
         found = [(n, e.strip().strip("<>").strip()) for n, e in pairs]
         usable = [(n, e) for n, e in found if "@" in e and " " not in e]
         if not usable:
@@ -384,6 +383,16 @@ def _addresses(values: list[str], defects: _Defects, name: str) -> tuple[Address
             display_name = _decode_words(display, defects, name).strip().strip('"').strip()
             result.append(Address(name=display_name, email=email_address))
     return tuple(result)
+
+
+@lru_cache(maxsize=4096)
+def _address_pairs(text: str) -> tuple[tuple[str, str], ...] | None:
+    """The stdlib's (name, address) pairs of one unfolded header value; None when it fails.
+    Cached: most of a mailbox's address fields repeat (the owner's address, the same people)."""
+    try:
+        return tuple(getaddresses([text]))
+    except (ValueError, IndexError, TypeError, AttributeError):
+        return None
 
 
 def _message_ids(values: list[str], defects: _Defects, name: str) -> tuple[str, ...]:
