@@ -153,14 +153,19 @@ def raw_floor(server: PrivateDovecot, user: str, since: datetime) -> tuple[float
     return time.perf_counter() - started, fetched
 
 
-def raw_no_change(server: PrivateDovecot, user: str) -> float:
-    """The floor of a no-change pass: the same LIST and STATUS commands, imapclient alone, on
-    a fresh connection (Dovecot's Maildir re-reads its UID list once per session and folder)."""
+def raw_no_change(server: PrivateDovecot, user: str, *, list_first: bool = False) -> float:
+    """The floor of a no-change pass: the same STATUS and LIST commands, in the same order,
+    imapclient alone, on a fresh connection. With `list_first`, LIST is sent first (as
+    followup did until 2026-12-04): on Dovecot with Maildir each STATUS after it re-reads the
+    folder."""
     client = server.client(user)
     started = time.perf_counter()
-    client.list_folders()
+    if list_first:
+        client.list_folders()
     for folder in ("INBOX", "Sent"):
         client.folder_status(folder, ["UIDVALIDITY", "UIDNEXT", "MESSAGES", "HIGHESTMODSEQ"])
+    if not list_first:
+        client.list_folders()
     elapsed = time.perf_counter() - started
     client.logout()
     return elapsed
@@ -287,6 +292,7 @@ def main() -> int:
                 assert all(f.new == 0 for f in report.folders)
         pass_ms = min(passes)
         floor_quiet_ms = min(raw_no_change(server, user) for _ in range(3)) * 1000
+        list_first_ms = min(raw_no_change(server, user, list_first=True) for _ in range(3)) * 1000
 
     print(f"(a) raw imapclient floor:       {floor_s:8.2f} s  ({fetched} messages fetched)")
     print(f"(b) followup sync, empty db:    {full.elapsed_s:8.2f} s  "
@@ -303,6 +309,7 @@ def main() -> int:
           f"for {len(report.folders)} folders")  # fmt: skip
     print(f"    the same commands, raw:     {floor_quiet_ms:8.1f} ms "
           f"(followup's own cost: {pass_ms - floor_quiet_ms:.1f} ms)")  # fmt: skip
+    print(f"    raw, LIST before STATUS:    {list_first_ms:8.1f} ms")
     return 0
 
 

@@ -17,7 +17,7 @@ from sqlmodel import col, func, select
 from tests.servers import ImapAccount, PrivateDovecot, free_port
 from tests.test_partial import WHOLE
 from tracker.config import AccountSettings, Secret, Settings
-from tracker.errors import ConnectionLost, LoginRefused, ServerUnreachable
+from tracker.errors import ConnectionLost, LoginRefused, MailServerError, ServerUnreachable
 from tracker.mail.imap import FETCH_BATCH, ImapConnection, vanished_uids
 from tracker.store import Store, open_store
 from tracker.store.models import MessageCopyRow, MessageRow, ThreadRow
@@ -50,7 +50,7 @@ def mail(
     return ("\r\n".join(headers) + f"\r\n\r\nbody {n}\r\n").encode()
 
 
-def settings_for(account: ImapAccount) -> AccountSettings:
+def settings_for(account: ImapAccount, *, extra: tuple[str, ...] = ()) -> AccountSettings:
     return Settings.model_validate(
         {
             "accounts": [
@@ -58,6 +58,7 @@ def settings_for(account: ImapAccount) -> AccountSettings:
                     "name": "main",
                     "address": account.address,
                     "password_env": "UNUSED",
+                    "folders": {"extra": list(extra)},
                     "imap": {"host": account.host, "port": account.port, "security": "none"},
                     "smtp": {"host": "127.0.0.1", "port": 2525, "security": "none"},
                 }
@@ -66,12 +67,16 @@ def settings_for(account: ImapAccount) -> AccountSettings:
     ).accounts[0]
 
 
-def connect(account: ImapAccount) -> ImapConnection:
-    return ImapConnection.connect(settings_for(account), Secret(account.password), timeout=10)
+def connect(account: ImapAccount, *, extra: tuple[str, ...] = ()) -> ImapConnection:
+    return ImapConnection.connect(
+        settings_for(account, extra=extra), Secret(account.password), timeout=10
+    )
 
 
-def run_sync(account: ImapAccount, store: Store, **kwargs: object):  # type: ignore[no-untyped-def]
-    with connect(account) as imap:
+def run_sync(  # type: ignore[no-untyped-def]
+    account: ImapAccount, store: Store, *, extra: tuple[str, ...] = (), **kwargs: object
+):
+    with connect(account, extra=extra) as imap:
         return sync_account(imap, store, now=NOW, lookback_days=180, **kwargs)  # type: ignore[arg-type]
 
 
@@ -143,6 +148,28 @@ def test_new_mail_in_both_folders_then_a_no_change_pass(
     quiet = run_sync(imap_account, store)
     assert [(f.new, f.changed, f.vanished) for f in quiet.folders] == [(0, 0, 0), (0, 0, 0)]
     # LIST and one STATUS per folder: nothing that grows with the mailbox.
+    assert quiet.round_trips == 1 + len(quiet.folders)
+
+
+def test_a_folder_gone_from_the_server_or_the_configuration_after_a_sync(
+    imap_account: ImapAccount, store: Store
+) -> None:
+    # A pass asks STATUS of the folders synced before ahead of LIST (tracker.sync's
+    # _early_status): a folder deleted since is refused there, and LIST has the last word.
+    client = imap_account.client()
+    client.create_folder("Recruiters")
+    client.logout()
+    imap_account.append("Recruiters", mail(1))
+    first = run_sync(imap_account, store, extra=("Recruiters",))
+    assert folder_report(first, "Recruiters").new == 1
+    client = imap_account.client()
+    client.delete_folder("Recruiters")
+    client.logout()
+    with pytest.raises(MailServerError, match=r"Recruiters \(folders.extra\) do not exist"):
+        run_sync(imap_account, store, extra=("Recruiters",))
+    # Taken out of the configuration, it is not asked about at all.
+    quiet = run_sync(imap_account, store)
+    assert [f.name for f in quiet.folders] == ["INBOX", "Sent"]
     assert quiet.round_trips == 1 + len(quiet.folders)
 
 
