@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -444,16 +445,33 @@ def test_sync_command_prints_the_json_contract(imap_account: ImapAccount, tmp_pa
     assert "refused the login" in json.loads(failed.stdout)["accounts"][0]["error"]
 
 
+def once_idling(imap: ImapConnection, action: Callable[[], object]) -> list[threading.Thread]:
+    """Run `action` in a thread once the server has accepted the next IDLE: a change made
+    before it (before the SELECT that precedes it) would be told by the SELECT instead."""
+    started: list[threading.Thread] = []
+    idle = imap.client.idle
+
+    def idle_then_act() -> object:
+        answer = idle()
+        thread = threading.Thread(target=action)
+        thread.start()
+        started.append(thread)
+        return answer
+
+    imap.client.idle = idle_then_act  # type: ignore[method-assign]
+    return started
+
+
 def test_idle_reports_a_new_message_promptly(imap_account: ImapAccount) -> None:
     with connect(imap_account) as imap:
         assert imap.has_idle
         assert imap.wait_for_change("INBOX", timeout=0.5) is False  # nothing happened
-        timer = threading.Timer(0.5, lambda: imap_account.append("INBOX", mail(1)))
-        timer.start()
+        started = once_idling(imap, lambda: imap_account.append("INBOX", mail(1)))
         try:
             changed = imap.wait_for_change("INBOX", timeout=20)
         finally:
-            timer.join()
+            for thread in started:
+                thread.join()
         assert changed is True  # woken by the server, not by the 20 s timeout
         # The connection is usable after IDLE: the message is there.
         assert len(imap.search_uids(from_uid=1)) == 1
@@ -472,12 +490,12 @@ def test_idle_with_qresync_on_reports_an_expunge(imap_account: ImapAccount) -> N
     with connect(imap_account) as imap:
         imap.select("INBOX")
         assert imap.qresync  # the server now tells expunges as "* VANISHED", not "* n EXPUNGE"
-        timer = threading.Timer(0.5, expunge)
-        timer.start()
+        started = once_idling(imap, expunge)
         try:
             changed = imap.wait_for_change("INBOX", timeout=20)
         finally:
-            timer.join()
+            for thread in started:
+                thread.join()
         assert changed is True
 
 
