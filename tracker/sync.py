@@ -174,7 +174,8 @@ def _early_status(
     The same answers, in the same round trips, but on Dovecot with Maildir a STATUS after a
     LIST in one session re-reads the folder's files (0.2-0.3 s at 10,000-50,000 messages)
     where one before it costs under a millisecond; mail that arrived is seen either way. A
-    folder that no longer answers is left to LIST and its pass.
+    folder that no longer answers is left to LIST and its pass. (A folder that changes after
+    its STATUS, while an earlier folder is being synced, is read by the next pass.)
     """
     found = {}
     for state in store.folder_states(account.name):

@@ -202,8 +202,6 @@ def _create_private_file(path: Path) -> None:
         log.warning("database file readable by others path=%s mode=%o", path, mode)
 
 
-
-
 def create_store_engine(target: DatabaseTarget) -> Engine:
     """An engine for `target`; for a SQLite file, the file exists (mode 0600) afterwards."""
     with translated_errors(target, "open"):
