@@ -78,11 +78,11 @@ def lines(explanation: Explanation) -> Iterator[str]:
     process = explanation.process
     if process is not None:
         tracked = process.tracked.thread_id
-        count = len(process.threads)
+        threads = len(process.threads)
         yield (
-            f"one hiring process across {count} mail threads, followed in {tracked}:"
+            f"one hiring process across {threads} mail threads, followed in {tracked}:"
             if process.hiring
-            else f"one story across {count} mail threads, no hiring process of yours:"
+            else f"one story across {threads} mail threads, no hiring process of yours:"
         )
         others = [t for t in process.threads if t is not process.tracked]
         for part in (process.tracked, *others):

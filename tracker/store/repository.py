@@ -258,19 +258,13 @@ class Store:
         if thread_keys is not None and not thread_keys:
             return []
         with self.session() as session:
-            account_id = _account_id(session, account)
-            has_copy = select(MessageCopyRow.message_row_id).distinct()
             facts_columns: list[Any] = (
                 [col(MessageRow.facts)] if fields is None
                 else [col(MessageRow.facts)[name] for name in fields]
             )  # fmt: skip
             query = select(
                 MessageRow.message_id, MessageRow.gm_thrid, MessageRow.thread_key, *facts_columns
-            ).where(
-                MessageRow.account_id == account_id,
-                col(MessageRow.unparseable).is_(None),
-                col(MessageRow.id).in_(has_copy),
-            )
+            ).where(*_readable(_account_id(session, account)))
             if unthreaded:
                 query = query.where(col(MessageRow.thread_key).is_(None))
                 query = query.order_by(col(MessageRow.id)).limit(limit)
@@ -300,18 +294,12 @@ class Store:
         if thread_keys is not None and not thread_keys:
             return
         with self.session() as session:
-            account_id = _account_id(session, account)
-            has_copy = select(MessageCopyRow.message_row_id).distinct()
             query = sa_select(
                 col(MessageRow.message_id), col(MessageRow.gm_thrid), col(MessageRow.thread_key),
                 col(MessageRow.in_reply_to), col(MessageRow.references), col(MessageRow.subject),
                 col(MessageRow.from_address), col(MessageRow.direction),
                 col(MessageRow.recipients), col(MessageRow.facts)["date"].as_string(),
-            ).where(
-                col(MessageRow.account_id) == account_id,
-                col(MessageRow.unparseable).is_(None),
-                col(MessageRow.id).in_(has_copy),
-            )  # fmt: skip
+            ).where(*_readable(_account_id(session, account)))  # fmt: skip
             if unthreaded:
                 query = query.where(col(MessageRow.thread_key).is_(None))
             chunks = _chunks(list(thread_keys)) if thread_keys is not None else [None]
@@ -333,18 +321,13 @@ class Store:
         """(Message-ID, thread key, In-Reply-To, References, subject) of every grouped
         parseable message with a copy: what finds the threads new mail may join. Streamed."""
         with self.session() as session:
-            account_id = _account_id(session, account)
-            has_copy = select(MessageCopyRow.message_row_id).distinct()
             columns = (
                 col(MessageRow.message_id), col(MessageRow.thread_key),
                 col(MessageRow.in_reply_to), col(MessageRow.references), col(MessageRow.subject),
             )  # fmt: skip
             query = sa_select(*columns).where(
-                col(MessageRow.account_id) == account_id,
-                col(MessageRow.unparseable).is_(None),
-                col(MessageRow.thread_key).is_not(None),
-                col(MessageRow.id).in_(has_copy),
-            )  # fmt: skip
+                *_readable(_account_id(session, account)), col(MessageRow.thread_key).is_not(None)
+            )
             for row in session.execute(query.execution_options(yield_per=2000)):
                 yield row[0], row[1], row[2] or "", row[3] or "", row[4] or ""
 
@@ -479,18 +462,7 @@ class Store:
 
     def thread_messages(self, account: str, thread_key: str) -> list[StoredMessage]:
         """The parseable messages of one thread, with all their facts."""
-        with self.session() as session:
-            query = select(
-                MessageRow.message_id, MessageRow.gm_thrid, MessageRow.thread_key, MessageRow.facts
-            ).where(
-                MessageRow.account_id == _account_id(session, account),
-                MessageRow.thread_key == thread_key,
-                col(MessageRow.unparseable).is_(None),
-            )
-            return [
-                StoredMessage(message_id, gm_thrid, key, facts or {})
-                for message_id, gm_thrid, key, facts in session.exec(query).all()
-            ]
+        return self.messages_of_threads(account, [thread_key])[thread_key]
 
     def messages_of_threads(
         self, account: str, thread_keys: Sequence[str]
@@ -1077,6 +1049,17 @@ def _drop_stale_copies(session: Session, row: FolderRow, uidvalidity: int) -> in
         row.name, row.uidvalidity, uidvalidity, result.rowcount,
     )  # fmt: skip
     return int(result.rowcount)
+
+
+def _readable(account_id: int) -> tuple[Any, ...]:
+    """The conditions of an account's messages that analysis and threading read: parseable,
+    and with a copy in some folder (an expunged message is kept, but no longer read)."""
+    has_copy = select(MessageCopyRow.message_row_id).distinct()
+    return (
+        col(MessageRow.account_id) == account_id,
+        col(MessageRow.unparseable).is_(None),
+        col(MessageRow.id).in_(has_copy),
+    )
 
 
 def _key(record: MessageRecord) -> tuple[str, object]:
