@@ -249,13 +249,13 @@ def analyse_account(
             candidates[key] = found
             deferred.append(key)
     group_of = {key: ids for ids in candidate_groups(candidates.values()) for key in ids}
+    groups: list[tuple[str, ...]] = []
     done: set[str] = set()
     for key in deferred:
-        if key in done:
-            continue
-        ids = group_of.get(key, (key,))
-        done.update(ids)
-        stored = store.messages_of_threads(account.name, list(ids))
+        if key not in done:
+            groups.append(group_of.get(key, (key,)))
+            done.update(groups[-1])
+    for ids, stored in _groups_in_chunks(store, account.name, groups):
         threads = [thread_from_stored(k, stored.get(k, [])) for k in ids]
         threads = [t for t in threads if t.messages]
         process = process_of(threads, owners)
@@ -317,6 +317,24 @@ def _in_chunks(
         stored = store.messages_of_threads(account, chunk)
         for key in chunk:
             yield key, stored[key]
+
+
+def _groups_in_chunks(
+    store: Store, account: str, groups: Sequence[tuple[str, ...]], size: int = ANALYSIS_CHUNK
+) -> Iterator[tuple[tuple[str, ...], dict[str, list[StoredMessage]]]]:
+    """Each group of threads with its threads' stored messages, read about `size` threads at
+    a time (one query, not one a group: most groups are a single thread)."""
+    start = 0
+    while start < len(groups):
+        end, count = start, 0
+        while end < len(groups) and (end == start or count + len(groups[end]) <= size):
+            count += len(groups[end])
+            end += 1
+        chunk = groups[start:end]
+        stored = store.messages_of_threads(account, [key for ids in chunk for key in ids])
+        for ids in chunk:
+            yield ids, stored
+        start = end
 
 
 def _found(facts: ThreadFacts) -> str:
