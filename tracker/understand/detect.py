@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from tracker.understand.domains import company_domains, registrable_domain
 from tracker.understand.parse import CalendarEvent, Message
-from tracker.understand.phrases import any_of
+from tracker.understand.phrases import Phrases, any_of
 from tracker.understand.signals import is_thank_you
 from tracker.understand.threads import Thread
 
@@ -28,7 +28,7 @@ VETO = -3.0
 _FLAGS = re.IGNORECASE | re.UNICODE
 
 
-def _any(*phrases: str) -> re.Pattern[str]:
+def _any(*phrases: str) -> Phrases:
     """One case-insensitive alternation of regex fragments."""
     return any_of(*phrases, flags=_FLAGS)
 

@@ -8,13 +8,20 @@ is) and fails at once inside words: 3-4x faster on the phrase tables of understa
 A lookbehind written before the boundary (`(?<!your )\\b`) is moved after it, which means the
 same since both look at one position. A pattern with any alternative that does not start with
 a boundary is compiled as written.
+
+A compiled table (`Phrases`) also knows the literals one of which every match contains, and
+does not search a text that holds none of them (below).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import re
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from itertools import pairwise
+from typing import Any
 
 _LOOKBEHIND = re.compile(r"\(\?<[!=](?:\\.|[^()\\])*\)")
 
@@ -90,11 +97,162 @@ def hoist_boundary(pattern: str, verbose: bool = False) -> str:
     return pattern if unbounded is None else r"\b" + unbounded
 
 
-def compile_phrases(pattern: str, flags: int = 0) -> re.Pattern[str]:
+def compile_phrases(pattern: str, flags: int = 0) -> Phrases:
     """`re.compile` of a phrase table, its shared leading word boundary hoisted."""
-    return re.compile(hoist_boundary(pattern, bool(flags & re.VERBOSE)), flags)
+    return Phrases(re.compile(hoist_boundary(pattern, bool(flags & re.VERBOSE)), flags))
 
 
-def any_of(*phrases: str, flags: int = re.IGNORECASE | re.UNICODE) -> re.Pattern[str]:
+def any_of(*phrases: str, flags: int = re.IGNORECASE | re.UNICODE) -> Phrases:
     """One alternation of regex fragments, tried in the order given."""
     return compile_phrases("|".join(f"(?:{phrase})" for phrase in phrases), flags)
+
+
+# --- the words a match must contain ----------------------------------------------------------
+#
+# Most phrase tables find nothing in most mail, and `re` finds that out slowly: it tries the
+# table's every alternative at every word start. Each alternative holds some literal text any
+# match of it contains ("regret to inform you", "podcast"), so a table matches only a text that
+# contains one of its alternatives' literals, which one case-sensitive search of the text's
+# case fold finds (the literals are plain strings: `re` scans for their first characters).
+# When it finds none, the table cannot match and is not run; otherwise the table itself
+# answers, so every answer is the table's own.
+#
+# The literals are read from `re`'s own parse of the pattern (`re._parser`, the parser
+# `re.compile` uses; a pattern it cannot read is simply run every time). Case fold is sound
+# for IGNORECASE: `re` matches a character with a literal only when their case folds are equal,
+# except for the two characters in `UNFOLDABLE` (tests/test_phrases.py checks it against `re`
+# for every character of every literal); a text holding one of them is given to the table.
+
+UNFOLDABLE = "\u0130\u0131"  # İ and ı: `re` matches them with "i", their case folds differ
+
+_Needles = frozenset[str]
+
+
+def _needles(items: Iterable[tuple[Any, Any]]) -> _Needles | None:
+    """Strings (case-folded), one of which every match of the parsed `items` contains, or
+    None when some match may contain none of the literals found."""
+    sre = importlib.import_module("re._constants")
+    best: _Needles | None = None
+
+    def consider(found: Iterable[str] | None) -> None:
+        nonlocal best
+        if found is None:
+            return
+        # Spaces at either end are common everywhere: the rest is as required and rarer.
+        needles = frozenset(needle.casefold().strip() for needle in found)
+        if "" not in needles and (best is None or _strength(needles) > _strength(best)):
+            best = needles
+
+    # The literal text read so far: each string one way it may be spelled ("user research",
+    # "user interview" for `user (?:research|interview)`).
+    run: set[str] = {""}
+    for op, av in (*items, (None, None)):
+        spellings = _spellings(op, av, sre)
+        if spellings is not None and len(run) * len(spellings) <= _MAX_SPELLINGS:
+            run = {before + after for before in run for after in spellings}
+            continue
+        consider(run)
+        run = {""}
+        if op is sre.SUBPATTERN:
+            consider(_needles(av[3]))
+        elif op is sre.ATOMIC_GROUP:
+            consider(_needles(av))
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and av[0] >= 1:
+            consider(_needles(av[2]))
+        elif op is sre.BRANCH:
+            branches = [_needles(alternative) for alternative in av[1]]
+            if all(branch is not None for branch in branches):
+                consider(frozenset[str]().union(*branches))  # type: ignore[arg-type]
+    return best
+
+
+_MAX_SPELLINGS = 64
+
+
+def _strength(needles: _Needles) -> tuple[int, int]:
+    """Longer needles first (rarer in text), then fewer."""
+    return min(map(len, needles)), -len(needles)
+
+
+def _spellings(op: Any, av: Any, sre: Any) -> list[str] | None:
+    """The texts a parsed item matches when they are a few plain strings (a literal, a class
+    of literals, an alternation of literal strings), else None."""
+    if op is sre.LITERAL:
+        return [chr(av)]
+    if op is sre.IN and all(kind is sre.LITERAL for kind, _ in av):
+        return [chr(code) for _, code in av]
+    if op is sre.BRANCH:
+        texts = []
+        for alternative in av[1]:
+            if not all(kind is sre.LITERAL for kind, _ in alternative):
+                return None
+            texts.append("".join(chr(code) for _, code in alternative))
+        return texts
+    return None
+
+
+def needles_of(pattern: str, flags: int = 0) -> _Needles | None:
+    """The strings one of which the case fold of any text matched by `pattern` contains."""
+    try:
+        return _needles(importlib.import_module("re._parser").parse(pattern, flags))
+    except (ImportError, AttributeError, re.error):  # no parser: the table runs on every text
+        return None
+
+
+def _fewest(needles: _Needles) -> tuple[str, ...]:
+    """`needles` without those that contain another (a text holding one holds the other)."""
+    return tuple(
+        sorted(n for n in needles if not any(o != n and o in n for o in needles))
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _folded(text: str) -> str | None:
+    """`text`'s case fold, or None when case folding cannot answer for it."""
+    if any(char in text for char in UNFOLDABLE):
+        return None
+    return text.casefold()
+
+
+class Phrases:
+    """A compiled phrase table: `re.Pattern`'s matching methods, which skip a text holding
+    none of the literals that every match contains, and `pattern` and `flags`."""
+
+    __slots__ = ("_needles", "flags", "pattern", "regex")
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
+        self.pattern = regex.pattern
+        self.flags = regex.flags
+        needles = needles_of(regex.pattern, regex.flags)
+        self._needles = None if needles is None else _fewest(needles)
+
+    def may_match(self, text: str) -> bool:
+        """False when no part of `text` can match (True says nothing)."""
+        if self._needles is None:
+            return True
+        folded = _folded(text)
+        # One `in` a needle: each is a fast scan, and tables have a few dozen needles at most.
+        return folded is None or any(needle in folded for needle in self._needles)
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        return self.regex.search(text, pos, endpos) if self.may_match(text) else None
+
+    def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        return self.regex.match(text, pos, endpos) if self.may_match(text) else None
+
+    def fullmatch(
+        self, text: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> re.Match[str] | None:
+        return self.regex.fullmatch(text, pos, endpos) if self.may_match(text) else None
+
+    def finditer(
+        self, text: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> Iterator[re.Match[str]]:
+        return self.regex.finditer(text, pos, endpos) if self.may_match(text) else iter(())
+
+    def sub(self, repl: str | Callable[[re.Match[str]], str], text: str, count: int = 0) -> str:
+        return self.regex.sub(repl, text, count) if self.may_match(text) else text
+
+    def __repr__(self) -> str:
+        return f"Phrases({self.regex!r})"

@@ -12,14 +12,14 @@ from datetime import date, timedelta
 from typing import Literal
 
 from tracker.understand.parse import Message
-from tracker.understand.phrases import any_of
+from tracker.understand.phrases import Phrases, any_of
 
 Outcome = Literal["rejected", "offer", "withdrawn"]
 
 _FLAGS = re.IGNORECASE | re.UNICODE
 
 
-def _any(*phrases: str) -> re.Pattern[str]:
+def _any(*phrases: str) -> Phrases:
     """One case-insensitive alternation of regex fragments."""
     return any_of(*phrases, flags=_FLAGS)
 
@@ -172,7 +172,7 @@ _CONDITIONAL = re.compile(
 )
 
 
-def _states(pattern: re.Pattern[str], text: str) -> bool:
+def _states(pattern: Phrases, text: str) -> bool:
     """True when a sentence of `text` matches `pattern` and is not a mere condition."""
     # One search over the whole text first: most mail says none of it, and splitting it into
     # sentences only to find nothing was the analysis pass's largest cost.

@@ -47,7 +47,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from tracker.understand.phrases import compile_phrases
+from tracker.understand.phrases import Phrases, compile_phrases
 from tracker.workdays import add_business_days, next_business_day
 
 
@@ -74,10 +74,10 @@ class _Language:
     weekdays: Mapping[str, int]
     months: Mapping[str, int]
     numbers: Mapping[str, int]
-    rules: tuple[tuple[re.Pattern[str], _Resolve], ...]
-    promise: re.Pattern[str]  # words that make a phrase the other side's promise
+    rules: tuple[tuple[Phrases, _Resolve], ...]
+    promise: Phrases  # words that make a phrase the other side's promise
     # words that make it a deadline set for the reader, or a meeting being arranged
-    request: re.Pattern[str]
+    request: Phrases
 
 
 # --- date arithmetic -------------------------------------------------------------------
