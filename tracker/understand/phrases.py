@@ -169,9 +169,10 @@ def _needles(items: Iterable[tuple[Any, Any]]) -> _Needles | None:
 _MAX_SPELLINGS = 64
 
 
-def _strength(needles: _Needles) -> tuple[int, int]:
-    """Longer needles first (rarer in text), then fewer."""
-    return min(map(len, needles)), -len(needles)
+def _strength(needles: _Needles) -> float:
+    """How seldom a text holds one of `needles`, were each character one of ten: longer and
+    fewer needles are rarer ("schedule", "book", "set up" before "call", "chat")."""
+    return -sum(10.0 ** -len(needle) for needle in needles)
 
 
 def _spellings(op: Any, av: Any, sre: Any) -> list[str] | None:
@@ -199,6 +200,9 @@ def needles_of(pattern: str, flags: int = 0) -> _Needles | None:
         return None
 
 
+_UNREAD: tuple[str, ...] = ("not read yet",)
+
+
 def _fewest(needles: _Needles) -> tuple[str, ...]:
     """`needles` without those that contain another (a text holding one holds the other)."""
     return tuple(
@@ -224,11 +228,13 @@ class Phrases:
         self.regex = regex
         self.pattern = regex.pattern
         self.flags = regex.flags
-        needles = needles_of(regex.pattern, regex.flags)
-        self._needles = None if needles is None else _fewest(needles)
+        self._needles: tuple[str, ...] | None = _UNREAD
 
     def may_match(self, text: str) -> bool:
         """False when no part of `text` can match (True says nothing)."""
+        if self._needles is _UNREAD:  # read on first use: importing understanding stays cheap
+            needles = needles_of(self.pattern, self.flags)
+            self._needles = None if needles is None else _fewest(needles)
         if self._needles is None:
             return True
         folded = _folded(text)
