@@ -51,17 +51,19 @@ def test_importing_the_daemon_leaves_out_what_it_does_not_need() -> None:
     assert result["loaded"] == []
 
 
-def test_the_parsing_process_of_a_sync_loads_no_database_or_network_code() -> None:
-    # A large sync parses in a second process that starts by importing tracker.ingest; the
-    # database, configuration and IMAP code would cost it ~0.6 s and ~45 MB at every start.
-    result = loaded_after("""
+@pytest.mark.parametrize("module", ["tracker.ingest", "tracker.reading"])
+def test_the_second_processes_load_no_database_or_network_code(module: str) -> None:
+    # A large sync parses in a second process that starts by importing tracker.ingest, a
+    # large analysis pass detects in one that imports tracker.reading; the database,
+    # configuration and IMAP code would cost each ~0.6 s and ~45 MB at every start.
+    result = loaded_after(f"""
         import sys
-        import tracker.ingest
-        result = {"heavy": sorted(
+        import {module}
+        result = {{"heavy": sorted(
             n for n in ("sqlalchemy", "sqlmodel", "pydantic", "imapclient", "tracker.store.db",
-                        "tracker.config", "tracker.sync")
+                        "tracker.config", "tracker.sync", "tracker.analysis")
             if n in sys.modules
-        )}
+        )}}
     """)
     assert result["heavy"] == []
 

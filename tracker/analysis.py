@@ -10,22 +10,25 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterator, Sequence
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
+from itertools import zip_longest
 from zoneinfo import ZoneInfo
 
 from tracker.config import AccountSettings, Settings
 from tracker.policy import Calendar, NextStep, SentByFollowup, ThreadState, decide
 from tracker.queue import QueueChange, ThreadVerdict, reconcile
+from tracker.reading import Reading, first_readings, thread_from_stored
 from tracker.store import ProcessCandidate, Store, StoredMessage, ThreadAnalysis, ThreadInfo
-from tracker.understand.detect import detect
+from tracker.understand.detect import Detection, detect
 from tracker.understand.facts import ThreadFacts, thread_facts
-from tracker.understand.message_json import message_from_json
 from tracker.understand.processes import (
     Candidate,
     Process,
-    candidate,
     candidate_groups,
     process_of,
 )
@@ -34,6 +37,8 @@ from tracker.understand.threads import Thread
 log = logging.getLogger(__name__)
 
 ANALYSIS_CHUNK = 500  # threads read from the store at a time
+# A pass over this many threads or more detects in two processes (`_first_readings`).
+PARALLEL_FROM_THREADS = 4 * ANALYSIS_CHUNK
 
 
 @dataclass(frozen=True)
@@ -51,15 +56,6 @@ def calendar_of(settings: Settings) -> Calendar:
         country=settings.policy.holiday_country,
         subdivision=settings.policy.holiday_subdivision,
     )
-
-
-def thread_from_stored(thread_key: str, stored: Sequence[StoredMessage]) -> Thread:
-    """A stored thread's messages, restored and in date order."""
-    messages = sorted(
-        (message_from_json({**m.facts, "message_id": m.message_id}) for m in stored),
-        key=lambda m: (m.date is None, m.date, m.message_id),
-    )
-    return Thread(thread_id=thread_key, messages=tuple(messages))
 
 
 def thread_state(store: Store, account: AccountSettings, keys: Sequence[str]) -> ThreadState:
@@ -137,15 +133,25 @@ class _Pass:
     changes: list[QueueChange] = field(default_factory=list)
     hiring: int = 0
 
-    def alone(self, thread: Thread, found: Candidate | None) -> None:
-        """Analyse a thread that is no part of a process spanning several threads."""
-        key, owners = thread.thread_id, self.account.owner_addresses
+    def needs_reading(self, key: str, detection: Detection | None) -> bool:
+        """Whether analysing a thread alone reads its mail (detection said it is not a
+        hiring thread, and it was none before: its analysis is that detection)."""
+        return key in self.previous or detection is None or detection.is_interview
+
+    def alone(
+        self,
+        key: str,
+        read: Callable[[], Thread],
+        found: Candidate | None,
+        detection: Detection | None = None,
+    ) -> None:
+        """Analyse a thread that is no part of a process spanning several threads (`read`
+        gives its mail; `detection`, when known, is the thread's alone)."""
         organisations = tuple(sorted(found.organisations)) if found else ()
-        before = self.previous.get(key)
-        if before is None:
+        if key not in self.previous:
             # Most threads of a mailbox are not hiring threads: detection alone says so, and
             # the facts (the costliest reading) are left for the threads that are.
-            detection = detect(thread, owners)
+            detection = detection or detect(read(), self.account.owner_addresses)
             if not detection.is_interview:
                 self.analyses[key] = ThreadAnalysis(
                     key, False, detection.score, "open",
@@ -155,7 +161,7 @@ class _Pass:
                     organisations,
                 )  # fmt: skip
                 return
-        self.tracked(thread, (key,), organisations)
+        self.tracked(read(), (key,), organisations)
 
     def tracked(self, thread: Thread, keys: Sequence[str], organisations: tuple[str, ...]) -> None:
         """Analyse a thread (for a process: its combined mail) and bring its drafts in line."""
@@ -231,30 +237,38 @@ def analyse_account(
     digests = {d.message_id for d in store.digests(account.name)}
     candidates = {c.thread_key: _candidate(c) for c in store.process_candidates(account.name)}
     deferred: list[str] = []
-    for key, messages in _in_chunks(store, account.name, keys):
-        thread = thread_from_stored(key, messages)
-        if not thread.messages:
+    detections: dict[str, Detection] = {}
+    readings = _first_readings(store, account.name, keys, frozenset(owners), set(run.previous))
+    for key, messages, reading in readings:
+        if not messages:
             candidates.pop(key, None)
             continue
-        if digests.intersection(thread.message_ids):
+        if digests.intersection(m.message_id for m in messages):
             candidates.pop(key, None)
             own = {"kind": "not_tracked", "reason": "followup's own digest"}
             run.analyses[key] = ThreadAnalysis(key, False, 0.0, "open", {}, own)
             continue
-        found = candidate(thread, owners)
-        if found is None:
+        if reading.candidate is None:
             candidates.pop(key, None)
-            run.alone(thread, None)
+            run.alone(key, partial(thread_from_stored, key, messages), None, reading.detection)
         else:
-            candidates[key] = found
+            candidates[key] = reading.candidate
             deferred.append(key)
+            if reading.detection is not None:
+                detections[key] = reading.detection
     group_of = {key: ids for ids in candidate_groups(candidates.values()) for key in ids}
     groups: list[tuple[str, ...]] = []
     done: set[str] = set()
     for key in deferred:
-        if key not in done:
-            groups.append(group_of.get(key, (key,)))
-            done.update(groups[-1])
+        if key in done:
+            continue
+        ids = group_of.get(key, (key,))
+        done.update(ids)
+        if len(ids) == 1 and not run.needs_reading(key, detections.get(key)):
+            read = partial(_read_one, store, account.name, key)  # not called: see needs_reading
+            run.alone(key, read, candidates[key], detections[key])
+        else:
+            groups.append(ids)
     for ids, stored in _groups_in_chunks(store, account.name, groups):
         threads = [thread_from_stored(k, stored.get(k, [])) for k in ids]
         threads = [t for t in threads if t.messages]
@@ -263,8 +277,9 @@ def analyse_account(
             run.process(process, candidates)
         inside = process.thread_ids if process is not None else ()
         for thread in threads:
-            if thread.thread_id not in inside:  # vetoed, or no process at all
-                run.alone(thread, candidates.get(thread.thread_id))
+            key = thread.thread_id
+            if key not in inside:  # vetoed, or no process at all
+                run.alone(key, partial(_same, thread), candidates.get(key), detections.get(key))
     store.save_analysis(account.name, list(run.analyses.values()), started=started)
     log.info(
         "analysed account=%s threads=%d hiring=%d queue_changes=%d",
@@ -307,16 +322,48 @@ def _part_of(
     return analysis, ThreadVerdict(account.name, thread, facts, step)
 
 
-def _in_chunks(
-    store: Store, account: str, keys: Sequence[str], size: int = ANALYSIS_CHUNK
-) -> Iterator[tuple[str, list[StoredMessage]]]:
-    """Each thread's stored messages, read a chunk of threads at a time: the first pass over
-    a large mailbox never holds every message's text at once."""
-    for start in range(0, len(keys), size):
-        chunk = keys[start : start + size]
-        stored = store.messages_of_threads(account, chunk)
-        for key in chunk:
-            yield key, stored[key]
+def _first_readings(
+    store: Store, account: str, keys: Sequence[str], owners: frozenset[str], known: set[str]
+) -> Iterator[tuple[str, list[StoredMessage], Reading]]:
+    """Each thread's stored messages and first reading (`tracker.reading`; threads in `known`
+    are not detected), read a chunk of threads at a time: the first pass over a large
+    mailbox never holds every message's text at once.
+
+    From `PARALLEL_FROM_THREADS` threads, every other chunk is read in a second process
+    while this one reads the next: detection is most of the pass, and pure.
+    """
+    size = ANALYSIS_CHUNK
+    chunks = [keys[start : start + size] for start in range(0, len(keys), size)]
+
+    def stored(chunk: Sequence[str]) -> list[tuple[str, list[StoredMessage]]]:
+        found = store.messages_of_threads(account, chunk)
+        return [(key, found[key]) for key in chunk]
+
+    def read_here(
+        threads: list[tuple[str, list[StoredMessage]]],
+    ) -> Iterator[tuple[str, list[StoredMessage], Reading]]:
+        readings = first_readings(owners, threads, frozenset(known))
+        return ((key, m, r) for (key, m), r in zip(threads, readings, strict=True))
+
+    if len(keys) < PARALLEL_FROM_THREADS:
+        for chunk in chunks:
+            yield from read_here(stored(chunk))
+        return
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for there, here in zip_longest(chunks[0::2], chunks[1::2]):
+            sent = stored(there)
+            future = pool.submit(first_readings, owners, sent, frozenset(known))
+            mine = list(read_here(stored(here))) if here is not None else []
+            yield from ((key, m, r) for (key, m), r in zip(sent, future.result(), strict=True))
+            yield from mine
+
+
+def _read_one(store: Store, account: str, key: str) -> Thread:
+    return thread_from_stored(key, store.messages_of_threads(account, [key])[key])
+
+
+def _same(thread: Thread) -> Thread:
+    return thread
 
 
 def _groups_in_chunks(
