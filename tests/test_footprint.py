@@ -54,8 +54,9 @@ def test_importing_the_daemon_leaves_out_what_it_does_not_need() -> None:
 @pytest.mark.parametrize("module", ["tracker.ingest", "tracker.reading"])
 def test_the_second_processes_load_no_database_or_network_code(module: str) -> None:
     # A large sync parses in a second process that starts by importing tracker.ingest, a
-    # large analysis pass detects in one that imports tracker.reading; the database,
-    # configuration and IMAP code would cost each ~0.6 s and ~45 MB at every start.
+    # large analysis pass detects in one that imports tracker.reading (and the store's
+    # database code when it first reads); the configuration, IMAP and analysis code (and,
+    # for the parser, the database's) would cost each ~0.6 s and ~45 MB at every start.
     result = loaded_after(f"""
         import sys
         import {module}

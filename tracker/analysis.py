@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from tracker.config import AccountSettings, Settings
 from tracker.policy import Calendar, NextStep, SentByFollowup, ThreadState, decide
 from tracker.queue import QueueChange, ThreadVerdict, reconcile
-from tracker.reading import Reading, first_readings, thread_from_stored
+from tracker.reading import Reading, first_readings, read_stored, thread_from_stored
 from tracker.store import ProcessCandidate, Store, StoredMessage, ThreadAnalysis, ThreadInfo
 from tracker.understand.detect import Detection, detect
 from tracker.understand.facts import ThreadFacts, thread_facts
@@ -239,18 +239,19 @@ def analyse_account(
     deferred: list[str] = []
     detections: dict[str, Detection] = {}
     readings = _first_readings(store, account.name, keys, frozenset(owners), set(run.previous))
-    for key, messages, reading in readings:
-        if not messages:
+    for reading, read in readings:
+        key = reading.thread_key
+        if not reading.message_ids:
             candidates.pop(key, None)
             continue
-        if digests.intersection(m.message_id for m in messages):
+        if digests.intersection(reading.message_ids):
             candidates.pop(key, None)
             own = {"kind": "not_tracked", "reason": "followup's own digest"}
             run.analyses[key] = ThreadAnalysis(key, False, 0.0, "open", {}, own)
             continue
         if reading.candidate is None:
             candidates.pop(key, None)
-            run.alone(key, partial(thread_from_stored, key, messages), None, reading.detection)
+            run.alone(key, read, None, reading.detection)
         else:
             candidates[key] = reading.candidate
             deferred.append(key)
@@ -324,37 +325,38 @@ def _part_of(
 
 def _first_readings(
     store: Store, account: str, keys: Sequence[str], owners: frozenset[str], known: set[str]
-) -> Iterator[tuple[str, list[StoredMessage], Reading]]:
-    """Each thread's stored messages and first reading (`tracker.reading`; threads in `known`
-    are not detected), read a chunk of threads at a time: the first pass over a large
+) -> Iterator[tuple[Reading, Callable[[], Thread]]]:
+    """Each thread's first reading (`tracker.reading`; threads in `known` are not detected)
+    and how to read its mail, read a chunk of threads at a time: the first pass over a large
     mailbox never holds every message's text at once.
 
-    From `PARALLEL_FROM_THREADS` threads, every other chunk is read in a second process
-    while this one reads the next: detection is most of the pass, and pure.
+    From `PARALLEL_FROM_THREADS` threads (and a database another connection can open), every
+    other chunk is read by a second process, from the store itself, while this one reads the
+    next: detection is most of the pass, and pure.
     """
     size = ANALYSIS_CHUNK
     chunks = [keys[start : start + size] for start in range(0, len(keys), size)]
+    detected = frozenset(known)
 
-    def stored(chunk: Sequence[str]) -> list[tuple[str, list[StoredMessage]]]:
+    def read_here(chunk: Sequence[str]) -> Iterator[tuple[Reading, Callable[[], Thread]]]:
         found = store.messages_of_threads(account, chunk)
-        return [(key, found[key]) for key in chunk]
+        threads = [(key, found[key]) for key in chunk]
+        readings = first_readings(owners, threads, detected)
+        return (
+            (reading, partial(thread_from_stored, key, messages))
+            for (key, messages), reading in zip(threads, readings, strict=True)
+        )
 
-    def read_here(
-        threads: list[tuple[str, list[StoredMessage]]],
-    ) -> Iterator[tuple[str, list[StoredMessage], Reading]]:
-        readings = first_readings(owners, threads, frozenset(known))
-        return ((key, m, r) for (key, m), r in zip(threads, readings, strict=True))
-
-    if len(keys) < PARALLEL_FROM_THREADS:
+    if len(keys) < PARALLEL_FROM_THREADS or store.target.in_memory:
         for chunk in chunks:
-            yield from read_here(stored(chunk))
+            yield from read_here(chunk)
         return
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         for there, here in zip_longest(chunks[0::2], chunks[1::2]):
-            sent = stored(there)
-            future = pool.submit(first_readings, owners, sent, frozenset(known))
-            mine = list(read_here(stored(here))) if here is not None else []
-            yield from ((key, m, r) for (key, m), r in zip(sent, future.result(), strict=True))
+            future = pool.submit(read_stored, store.target, account, there, owners, detected)
+            mine = list(read_here(here)) if here is not None else []
+            for reading in future.result():  # mail left in the store until it is needed
+                yield reading, partial(_read_one, store, account, reading.thread_key)
             yield from mine
 
 

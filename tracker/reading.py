@@ -1,14 +1,15 @@
 """The first reading of stored threads: may each be part of a hiring process, and is it one?
 
-`first_readings` runs in the analysis pass's second process on a large pass
-(`tracker.analysis`), so this module imports only understanding and the store's plain records
-(`tracker.store.records` loads no database code), like `tracker.ingest` for the sync.
+On a large pass `read_stored` runs in the analysis pass's second process (`tracker.analysis`),
+so this module imports only understanding and the store's plain records (`tracker.store.records`
+loads no database code; `read_stored` loads it when called), like `tracker.ingest` for the sync.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tracker.store.records import StoredMessage
 from tracker.understand.detect import Detection, detect
@@ -16,11 +17,16 @@ from tracker.understand.message_json import message_from_json
 from tracker.understand.processes import Candidate, candidate
 from tracker.understand.threads import Thread
 
+if TYPE_CHECKING:
+    from tracker.store.db import DatabaseTarget
+
 
 @dataclass(frozen=True)
 class Reading:
     """What the first reading of a thread found."""
 
+    thread_key: str
+    message_ids: tuple[str, ...]  # its stored messages'
     candidate: Candidate | None  # the thread as a possible part of a process spanning several
     detection: Detection | None  # the thread alone; None when not asked for
 
@@ -46,8 +52,27 @@ def first_readings(
         thread = thread_from_stored(key, stored)
         readings.append(
             Reading(
+                key,
+                tuple(m.message_id for m in stored),
                 candidate(thread, owners) if thread.messages else None,
                 detect(thread, owners) if thread.messages and key not in detected else None,
             )
         )
     return readings
+
+
+def read_stored(
+    target: DatabaseTarget,
+    account: str,
+    keys: Sequence[str],
+    owners: frozenset[str],
+    detected: frozenset[str] = frozenset(),
+) -> list[Reading]:
+    """`first_readings` of the account's threads `keys`, read from the store at `target` on a
+    connection of this call's own: the second process of a large analysis pass reads its
+    share of threads itself, so that they are neither held nor copied in the first."""
+    from tracker.store import reopen_store  # noqa: PLC0415 - see the module's docstring
+
+    with reopen_store(target) as store:
+        found = store.messages_of_threads(account, keys)
+    return first_readings(owners, [(key, found[key]) for key in keys], detected)

@@ -37,7 +37,7 @@ from tracker.store.records import (
 
 if TYPE_CHECKING:
     from tracker.store.db import redact_url
-    from tracker.store.repository import Store, message_date, open_store
+    from tracker.store.repository import Store, message_date, open_store, reopen_store
 
 # The records above import nothing heavy; the database code (SQLAlchemy, SQLModel: ~0.4 s and
 # ~40 MB) is loaded when first used, so a sync's parsing process, which builds records and
@@ -46,6 +46,7 @@ _LAZY = {
     "Store": "tracker.store.repository",
     "message_date": "tracker.store.repository",
     "open_store": "tracker.store.repository",
+    "reopen_store": "tracker.store.repository",
     "redact_url": "tracker.store.db",
 }
 
@@ -81,4 +82,5 @@ __all__ = [
     "message_date",
     "open_store",
     "redact_url",
+    "reopen_store",
 ]

@@ -78,6 +78,15 @@ def open_store(url: str, *, clock: Clock = system_clock) -> Store:
     return Store(engine, target, clock)
 
 
+def reopen_store(target: DatabaseTarget, *, clock: Clock = system_clock) -> Store:
+    """A connection of its own to a store that `open_store` opened (and migrated), for another
+    process to read beside it (`tracker.reading.read_stored`). Not for an in-memory store:
+    another connection would see another, empty database."""
+    if target.in_memory:
+        raise ValueError("an in-memory store cannot be opened twice")
+    return Store(create_store_engine(target), target, clock)
+
+
 class Store:
     """followup's database. Every method runs in its own transaction and returns records."""
 
