@@ -686,6 +686,32 @@ CASES: list[tuple[str, Thread, bool]] = [
         True,
     ),
     (
+        "a French invitation to 'un entretien avec' the technical director, accepted",
+        thread(
+            msg(
+                "Bonjour Alex,\n\nSuite à votre candidature, nous aimerions organiser un "
+                "entretien avec Claire Martin, notre directrice technique, jeudi à 14h. Cela "
+                "vous convient-il ?\n\nBien à vous,\nSophie",
+                subject="Votre candidature chez Northwind",
+            ),
+            msg("Bonjour Sophie,\n\nJeudi à 14h me convient parfaitement.", sender=OWNER, day=0.1),
+        ),
+        True,
+    ),
+    (
+        "a journalist asks for 'un entretien avec' the owner for an article",
+        thread(
+            msg(
+                "Bonjour Alex,\n\nJe suis journaliste au Courrier du Soir et je prépare un "
+                "article sur les reconversions. Seriez-vous d'accord pour un entretien avec moi "
+                "jeudi à 14h, par téléphone ?\n\nCordialement,\nSophie",
+                subject="Demande d'interview pour un article",
+            ),
+            msg("Bonjour Sophie,\n\nAvec plaisir, jeudi 14h me convient.", sender=OWNER, day=0.1),
+        ),
+        False,
+    ),
+    (
         "vendor thank you for your time",
         thread(
             msg(

@@ -123,7 +123,7 @@ _SCHEDULING = _any(
     r"\b(?:te|le|les) propon\w* una (?:entrevista|llamada|reunión)",
     r"\b(?:möchten|würden) (?:wir )?sie (?:gerne )?(?:zu einem|zum) (?:\w+ )?"
     r"(?:gespräch|interview)",
-    r"\b(?:un|l')entretien (?:avec|pour le poste|final|technique)",
+    r"\b(?:un |l['’])entretien (?:avec|pour le poste|final|technique)",
     r"\bvous (?:convier|inviter) à (?:un|l')",
     r"\b(?:vous |t['’] ?)(?:convier|inviter) à (?:un|une|l['’]) ?(?:\w+ )?(?:entretien|entrevue)",
     r"\b(?:aimerions|souhaiterions|voudrions) vous rencontrer\b",
