@@ -36,9 +36,12 @@ from tracker.understand.threads import Thread
 
 log = logging.getLogger(__name__)
 
-ANALYSIS_CHUNK = 500  # threads read from the store at a time
+# Threads read from the store at a time: at 50,000 bench messages, chunks of 125 threads held
+# 12 MB less than chunks of 500 in the pass's first process, 14 MB less in its second, and
+# were no slower.
+ANALYSIS_CHUNK = 125
 # A pass over this many threads or more detects in two processes (`_first_readings`).
-PARALLEL_FROM_THREADS = 4 * ANALYSIS_CHUNK
+PARALLEL_FROM_THREADS = 2000
 
 
 @dataclass(frozen=True)
@@ -58,10 +61,14 @@ def calendar_of(settings: Settings) -> Calendar:
     )
 
 
-def thread_state(store: Store, account: AccountSettings, keys: Sequence[str]) -> ThreadState:
+def thread_state(
+    store: Store, account: AccountSettings, keys: Sequence[str], muted: set[str] | None = None
+) -> ThreadState:
     """What the store knows of a hiring process beyond its mail (its threads' `keys`): stopped
-    or muted (any of its threads), followup's sends (in any of them)."""
-    muted_threads = store.muted_threads(account.name, account.mute_keyword)
+    or muted (any of its threads; `muted`, the account's muted threads, when known), followup's
+    sends (in any of them)."""
+    if muted is None:
+        muted = store.muted_threads(account.name, account.mute_keyword)
     stopped = False
     sent: list[SentByFollowup] = []
     for key in keys:
@@ -80,7 +87,7 @@ def thread_state(store: Store, account: AccountSettings, keys: Sequence[str]) ->
         )
     return ThreadState(
         stopped=stopped,
-        muted=bool(muted_threads.intersection(keys)),
+        muted=bool(muted.intersection(keys)),
         sent=tuple(sorted(sent, key=lambda s: (s.sent_at, s.message_id))),
     )
 
@@ -169,7 +176,7 @@ class _Pass:
         facts = thread_facts(thread, account.owner_addresses, settings.policy.holiday_country)
         if facts.is_interview:
             self.hiring += 1
-            state = thread_state(self.store, account, keys)
+            state = thread_state(self.store, account, keys, self.muted)
         else:
             state = ThreadState(muted=key in self.muted)
         step = decide(facts, state, settings.policy, self.calendar, self.now)
