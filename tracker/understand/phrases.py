@@ -19,7 +19,8 @@ import functools
 import importlib
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -99,14 +100,18 @@ def hoist_boundary(pattern: str, verbose: bool = False) -> str:
     return pattern if unbounded is None else r"\b" + unbounded
 
 
+def _compiled(pattern: str, flags: int) -> re.Pattern[str]:
+    return re.compile(hoist_boundary(pattern, bool(flags & re.VERBOSE)), flags)
+
+
 def compile_phrases(pattern: str, flags: int = 0) -> Phrases:
     """`re.compile` of a phrase table, its shared leading word boundary hoisted."""
-    return Phrases(re.compile(hoist_boundary(pattern, bool(flags & re.VERBOSE)), flags))
+    return Phrases(_compiled(pattern, flags))
 
 
 def any_of(*phrases: str, flags: int = re.IGNORECASE | re.UNICODE) -> Phrases:
     """One alternation of regex fragments, tried in the order given."""
-    return compile_phrases("|".join(f"(?:{phrase})" for phrase in phrases), flags)
+    return Phrases(_compiled("|".join(f"(?:{phrase})" for phrase in phrases), flags), phrases)
 
 
 # --- the words a match must contain ----------------------------------------------------------
@@ -208,19 +213,6 @@ def _fewest(needles: _Needles) -> tuple[str, ...]:
     )
 
 
-def _finder(needles: _Needles | None) -> Any:
-    """An Aho-Corasick automaton of `needles` (None for none): one pass over a text finds
-    whether it holds any of them, where one `in` a needle scans it once a needle (on the
-    analysis of the sync bench's mail, half the time of `may_match`)."""
-    if not needles:
-        return None
-    automaton = ahocorasick.Automaton()
-    for needle in _fewest(needles):
-        automaton.add_word(needle, needle)
-    automaton.make_automaton()
-    return automaton
-
-
 @functools.lru_cache(maxsize=64)
 def _folded(text: str) -> str | None:
     """`text`'s case fold, or None when case folding cannot answer for it."""
@@ -229,49 +221,135 @@ def _folded(text: str) -> str | None:
     return text.casefold()
 
 
-_UNREAD = object()  # a table's finder before its first use
+class _Index:
+    """The needles of phrase tables in one Aho-Corasick automaton, numbered: one pass over a
+    text finds which of them it holds, where one `in` a needle would scan it once a needle.
+    Understanding's own tables share one index (`_shared`), so that each text is read once for
+    all of them; a table made after it was built has one of its own."""
+
+    def __init__(self, tables: Iterable[Phrases]) -> None:
+        numbers: dict[str, int] = {}
+        for table in tables:
+            parts = [f"(?:{fragment})" for fragment in table._fragments] or [table.pattern]
+            needs = []
+            for needles in (needles_of(part, table.flags) for part in parts):
+                needs.append(
+                    None
+                    if needles is None
+                    else frozenset(numbers.setdefault(n, len(numbers)) for n in _fewest(needles))
+                )
+            table._needs = tuple(needs)
+            table._any = frozenset[int]().union(*(n for n in needs if n is not None))
+            table._always = None in needs
+            table._index = self
+        self._automaton: Any = None
+        if numbers:
+            self._automaton = ahocorasick.Automaton()
+            for needle, number in numbers.items():
+                self._automaton.add_word(needle, number)
+            self._automaton.make_automaton()
+        self.held = functools.lru_cache(maxsize=64)(self._held)
+
+    def _held(self, text: str) -> frozenset[int] | None:
+        """The numbers of the needles `text`'s case fold holds (None: its case fold cannot
+        answer for it)."""
+        folded = _folded(text)
+        if folded is None or self._automaton is None:
+            return None if folded is None else frozenset()
+        return frozenset(number for _, number in self._automaton.iter(folded))
+
+
+_WAITING: list[Phrases] = []  # tables made before the shared index, to be read into it
+_SHARED: list[_Index] = []  # the shared index, once built
+_BUILDING = threading.Lock()
+
+
+def _index_of(table: Phrases) -> _Index:
+    """`table`'s index, built on first use (importing understanding stays cheap): the shared
+    one reads the needles of every table made before, this one included if it was."""
+    with _BUILDING:
+        if not _SHARED:
+            _SHARED.append(_Index(_WAITING))
+            _WAITING.clear()
+        if table._index is None:
+            _Index([table])
+    assert table._index is not None
+    return table._index
+
+
+# Real mail holds a few hundred sets of some of a table's alternatives (the labelled corpus:
+# 521 in 39 tables), each compiled once; the sync bench's mail holds 13.
+@functools.lru_cache(maxsize=1024)
+def _pruned(table: Phrases, live: tuple[int, ...]) -> re.Pattern[str]:
+    """The regex of the alternatives `live` of `table`, in their order."""
+    return _compiled("|".join(f"(?:{table._fragments[i]})" for i in live), table.flags)
 
 
 class Phrases:
     """A compiled phrase table: `re.Pattern`'s matching methods, which skip a text holding
-    none of the literals that every match contains, and `pattern` and `flags`."""
+    none of the literals that every match contains, and `pattern` and `flags`.
 
-    __slots__ = ("_finder", "flags", "pattern", "regex")
+    A table made of alternatives (`any_of`) knows each one's literals, and searches a text
+    with only the alternatives whose literals it holds: the same matches, since the others
+    match nowhere in it (not for a table with groups, whose numbers would move).
+    """
 
-    def __init__(self, regex: re.Pattern[str]) -> None:
+    __slots__ = (
+        "_always", "_any", "_fragments", "_index", "_needs", "flags", "pattern", "regex",
+    )  # fmt: skip
+
+    def __init__(self, regex: re.Pattern[str], fragments: Sequence[str] = ()) -> None:
         self.regex = regex
         self.pattern = regex.pattern
         self.flags = regex.flags
-        self._finder: Any = _UNREAD
+        self._fragments = tuple(fragments) if len(fragments) > 1 and not regex.groups else ()
+        self._index: _Index | None = None
+        self._needs: tuple[frozenset[int] | None, ...] = ()  # each alternative's needles
+        self._any: frozenset[int] = frozenset()  # all of them
+        self._always = True  # an alternative may match without any
+        if not _SHARED:
+            _WAITING.append(self)
+
+    def _regex_for(self, text: str) -> re.Pattern[str] | None:
+        """The regex that finds the table's matches in `text` (the table's own, or one of the
+        alternatives whose needles `text` holds), or None when nothing can match."""
+        held = (self._index or _index_of(self)).held(text)
+        if held is None:
+            return self.regex
+        if not self._always and self._any.isdisjoint(held):
+            return None
+        live = tuple(
+            i for i, needs in enumerate(self._needs) if needs is None or not needs.isdisjoint(held)
+        )
+        return self.regex if len(live) == len(self._needs) else _pruned(self, live)
 
     def may_match(self, text: str) -> bool:
         """False when no part of `text` can match (True says nothing)."""
-        finder = self._finder
-        if finder is _UNREAD:  # read on first use: importing understanding stays cheap
-            finder = self._finder = _finder(needles_of(self.pattern, self.flags))
-        if finder is None:
-            return True
-        folded = _folded(text)
-        return folded is None or next(finder.iter(folded), None) is not None
+        return self._regex_for(text) is not None
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
-        return self.regex.search(text, pos, endpos) if self.may_match(text) else None
+        regex = self._regex_for(text)
+        return regex.search(text, pos, endpos) if regex is not None else None
 
     def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
-        return self.regex.match(text, pos, endpos) if self.may_match(text) else None
+        regex = self._regex_for(text)
+        return regex.match(text, pos, endpos) if regex is not None else None
 
     def fullmatch(
         self, text: str, pos: int = 0, endpos: int = sys.maxsize
     ) -> re.Match[str] | None:
-        return self.regex.fullmatch(text, pos, endpos) if self.may_match(text) else None
+        regex = self._regex_for(text)
+        return regex.fullmatch(text, pos, endpos) if regex is not None else None
 
     def finditer(
         self, text: str, pos: int = 0, endpos: int = sys.maxsize
     ) -> Iterator[re.Match[str]]:
-        return self.regex.finditer(text, pos, endpos) if self.may_match(text) else iter(())
+        regex = self._regex_for(text)
+        return regex.finditer(text, pos, endpos) if regex is not None else iter(())
 
     def sub(self, repl: str | Callable[[re.Match[str]], str], text: str, count: int = 0) -> str:
-        return self.regex.sub(repl, text, count) if self.may_match(text) else text
+        regex = self._regex_for(text)
+        return regex.sub(repl, text, count) if regex is not None else text
 
     def __repr__(self) -> str:
         return f"Phrases({self.regex!r})"
