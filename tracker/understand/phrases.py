@@ -10,7 +10,8 @@ same since both look at one position. A pattern with any alternative that does n
 a boundary is compiled as written.
 
 A compiled table (`Phrases`) also knows the literals one of which every match contains, and
-does not search a text that holds none of them (below).
+does not search a text that holds none of them, nor with the alternatives whose literals the
+text does not hold (below).
 """
 
 from __future__ import annotations
@@ -224,8 +225,9 @@ def _folded(text: str) -> str | None:
 class _Index:
     """The needles of phrase tables in one Aho-Corasick automaton, numbered: one pass over a
     text finds which of them it holds, where one `in` a needle would scan it once a needle.
-    Understanding's own tables share one index (`_shared`), so that each text is read once for
-    all of them; a table made after it was built has one of its own."""
+    The tables made before the first search (understanding's own) share one index
+    (`_index_of`), so that each text is read once for all of them, and its answer for the
+    last texts is kept; a table made later has one of its own."""
 
     def __init__(self, tables: Iterable[Phrases]) -> None:
         numbers: dict[str, int] = {}
@@ -311,8 +313,8 @@ class Phrases:
             _WAITING.append(self)
 
     def _regex_for(self, text: str) -> re.Pattern[str] | None:
-        """The regex that finds the table's matches in `text` (the table's own, or one of the
-        alternatives whose needles `text` holds), or None when nothing can match."""
+        """The regex that finds the table's matches in `text` (the table's own, or one of
+        only the alternatives whose needles `text` holds), or None when nothing can match."""
         held = (self._index or _index_of(self)).held(text)
         if held is None:
             return self.regex
