@@ -19,7 +19,7 @@ from tracker.analysis import analyse_account
 from tracker.config import Settings
 from tracker.ingest import parse_batch
 from tracker.mail.partial import FetchedMessage
-from tracker.store import FolderState, open_store
+from tracker.store import FolderState, open_store, reopen_store
 from tracker.sync import thread_pass
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -111,3 +111,26 @@ def test_two_processes_find_what_one_finds(
     assert analysed > 100 and hiring > 30 and changes > 10  # a comparison worth making
     assert len(alone["queue"]) > 10 and len(alone["events"]) > 30
     assert two == alone
+
+
+def test_an_in_memory_store_is_read_in_one_process(
+    corpus_mailbox: tuple[Path, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A second process cannot open an in-memory database: the pass reads it all itself.
+    source, owners = corpus_mailbox
+    monkeypatch.setattr(tracker.analysis, "PARALLEL_FROM_THREADS", 1)
+    monkeypatch.setattr(tracker.analysis, "ANALYSIS_CHUNK", 37)
+    on_disk = _analysed(source, tmp_path / "disk.db", owners)["report"]
+    settings = _settings("sqlite://", owners)
+    with open_store(settings.database) as store:
+        memory = store.engine.raw_connection()
+        try:
+            with sqlite3.connect(source) as disk:
+                disk.backup(memory.driver_connection)  # type: ignore[arg-type]
+        finally:
+            memory.close()
+        with pytest.raises(ValueError, match="in-memory"):
+            reopen_store(store.target)
+        report = analyse_account(settings, store, settings.accounts[0], now=NOW)
+    assert [report.analysed, report.hiring, len(report.changes)] == on_disk
+    assert report.analysed > 100
