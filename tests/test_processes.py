@@ -14,11 +14,14 @@ from tracker.understand.facts import thread_facts
 from tracker.understand.parse import Address, CalendarEvent, Message
 from tracker.understand.processes import (
     PROCESS_WINDOW,
+    Candidate,
+    candidate_groups,
     find_processes,
     name_key,
     organisation,
     owner_domains,
     registrable_domain,
+    related_candidates,
     role_words,
     speaks_of_hiring,
     understood_threads,
@@ -489,3 +492,45 @@ def test_a_crowd_of_threads_of_one_organisation_is_no_process() -> None:
     assert find_processes(crowd, OWNERS) == []
     few = [invitation("a", "dana@northwind.example"), thanks("a", ("dana@northwind.example",))]
     assert len(find_processes(few, OWNERS)) == 1
+
+
+_CANDIDATES = st.lists(
+    st.builds(
+        lambda start, length, orgs: (start, length, orgs),
+        st.integers(0, 200),  # days after BASE
+        st.integers(0, 30),
+        st.frozensets(st.sampled_from(["~acme", "?acme", "~beta", "?gamma", "~delta"]), max_size=2),
+    ),
+    max_size=16,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(found=_CANDIDATES, chosen=st.sets(st.integers(0, 15), max_size=4))
+def test_related_candidates_hold_every_group_of_the_threads_asked_about(
+    found: list[tuple[int, int, frozenset[str]]], chosen: set[int]
+) -> None:
+    # A pass reading a few threads groups only the candidates linked to them by shared
+    # organisations; the groups holding those threads must be the groups of the whole mailbox.
+    candidates = [
+        Candidate(f"t{i:02}", BASE + timedelta(days=start), BASE + timedelta(days=start + length),
+                  orgs)
+        for i, (start, length, orgs) in enumerate(found)
+    ]  # fmt: skip
+    keys = {f"t{i:02}" for i in chosen}
+    related = related_candidates(candidates, keys)
+    assert {c.thread_id for c in related} >= keys & {c.thread_id for c in candidates}
+    whole = [g for g in candidate_groups(candidates) if keys.intersection(g)]
+    assert [g for g in candidate_groups(related) if keys.intersection(g)] == whole
+
+
+def test_related_candidates_leave_out_other_organisations() -> None:
+    day = timedelta(days=1)
+    acme = [Candidate(f"a{i}", BASE + i * day, BASE + i * day, frozenset({"~acme"}))
+            for i in range(3)]  # fmt: skip
+    mention = Candidate("m", BASE, BASE, frozenset({"?acme", "~beta"}))
+    beta = Candidate("b", BASE, BASE, frozenset({"~beta"}))
+    other = Candidate("o", BASE, BASE, frozenset({"~gamma"}))
+    related = related_candidates([*acme, mention, beta, other], {"a0"})
+    # Through "acme" (the mention shares its bucket), then through the mention's "beta".
+    assert [c.thread_id for c in related] == ["a0", "a1", "a2", "m", "b"]

@@ -31,6 +31,7 @@ from tracker.understand.processes import (
     Process,
     candidate_groups,
     process_of,
+    related_candidates,
 )
 from tracker.understand.threads import Thread
 
@@ -233,6 +234,8 @@ def analyse_account(
     """
     started = store.clock()
     keys = store.threads_to_analyse(account.name)
+    if not keys:  # nothing new, and no hiring thread whose next step moves with the clock
+        return AnalysisReport(account.name, 0, 0, ())
     run = _Pass(
         settings, store, account, now,
         calendar=calendar_of(settings),
@@ -242,28 +245,26 @@ def analyse_account(
     owners = account.owner_addresses
     # followup's own digests and the owner's answers to them are never a hiring thread.
     digests = {d.message_id for d in store.digests(account.name)}
-    candidates = {c.thread_key: _candidate(c) for c in store.process_candidates(account.name)}
+    fresh: dict[str, Candidate] = {}  # the threads read that may be part of a process
     deferred: list[str] = []
     detections: dict[str, Detection] = {}
     readings = _first_readings(store, account.name, keys, frozenset(owners), set(run.previous))
     for reading, read in readings:
         key = reading.thread_key
         if not reading.message_ids:
-            candidates.pop(key, None)
             continue
         if digests.intersection(reading.message_ids):
-            candidates.pop(key, None)
             own = {"kind": "not_tracked", "reason": "followup's own digest"}
             run.analyses[key] = ThreadAnalysis(key, False, 0.0, "open", {}, own)
             continue
         if reading.candidate is None:
-            candidates.pop(key, None)
             run.alone(key, read, None, reading.detection)
         else:
-            candidates[key] = reading.candidate
+            fresh[key] = reading.candidate
             deferred.append(key)
             if reading.detection is not None:
                 detections[key] = reading.detection
+    candidates = _candidates_around(store, account.name, fresh, set(keys))
     group_of = {key: ids for ids in candidate_groups(candidates.values()) for key in ids}
     groups: list[tuple[str, ...]] = []
     done: set[str] = set()
@@ -294,6 +295,19 @@ def analyse_account(
         account.name, len(run.analyses), run.hiring, len(run.changes),
     )  # fmt: skip
     return AnalysisReport(account.name, len(run.analyses), run.hiring, tuple(run.changes))
+
+
+def _candidates_around(
+    store: Store, account: str, fresh: dict[str, Candidate], read: set[str]
+) -> dict[str, Candidate]:
+    """The candidates whose groups may hold one of `fresh` (the threads this pass `read` that
+    may be part of a process): the store's, as this pass leaves them, linked to `fresh` by
+    shared organisations (`related_candidates`)."""
+    if not fresh:
+        return {}
+    others = (_candidate(c) for c in store.process_candidates(account))
+    known = [*(c for c in others if c.thread_id not in read), *fresh.values()]
+    return {c.thread_id: c for c in related_candidates(known, fresh)}
 
 
 def _candidate(stored: ProcessCandidate) -> Candidate:

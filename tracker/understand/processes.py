@@ -335,6 +335,35 @@ def candidate(thread: Thread, owner_addresses: Iterable[str]) -> Candidate | Non
     return Candidate(thread.thread_id, span[0], span[1], frozenset(orgs))
 
 
+def _bucket(organisation: str) -> str:
+    """The bucket `candidate_groups` sorts an organisation into: a mention ("?acme") shares
+    the bucket of the domain with its letters ("~acme")."""
+    return f"~{organisation[1:]}" if organisation.startswith("?") else organisation
+
+
+def related_candidates(candidates: Iterable[Candidate], keys: Iterable[str]) -> list[Candidate]:
+    """The candidates linked to the threads `keys` by a chain of shared organisations (the
+    threads themselves included). Each bucket of an organisation is then whole, so the groups
+    of `candidate_groups` that hold one of `keys` are the groups of these alone, and a pass
+    that reads a few threads groups them without every other candidate of the mailbox."""
+    found = list(candidates)
+    by_bucket: dict[str, list[int]] = {}
+    for index, item in enumerate(found):
+        for org in item.organisations:
+            by_bucket.setdefault(_bucket(org), []).append(index)
+    wanted = set(keys)
+    todo = [index for index, item in enumerate(found) if item.thread_id in wanted]
+    linked, buckets = set(todo), set()
+    while todo:
+        for org in found[todo.pop()].organisations:
+            bucket = _bucket(org)
+            if bucket not in buckets:
+                buckets.add(bucket)
+                todo.extend(i for i in by_bucket[bucket] if i not in linked)
+                linked.update(by_bucket[bucket])
+    return [found[index] for index in sorted(linked)]
+
+
 def candidate_groups(candidates: Iterable[Candidate]) -> list[tuple[str, ...]]:
     """The thread ids that may form one process: candidates sharing an organisation whose
     spans lie within `PROCESS_WINDOW` of each other, transitively. Only groups of two to
@@ -352,8 +381,7 @@ def candidate_groups(candidates: Iterable[Candidate]) -> list[tuple[str, ...]]:
     by_org: dict[str, list[int]] = {}
     for index, item in enumerate(found):
         for org in item.organisations:
-            # A mention ("?acme") shares the bucket of the domain with its letters ("~acme").
-            key = f"~{org[1:]}" if org.startswith("?") else org
+            key = _bucket(org)
             if not by_org.get(key) or by_org[key][-1] != index:
                 by_org.setdefault(key, []).append(index)
     domains = {org for item in found for org in item.organisations if org.startswith("~")}
