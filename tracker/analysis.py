@@ -246,7 +246,6 @@ def analyse_account(
     # followup's own digests and the owner's answers to them are never a hiring thread.
     digests = {d.message_id for d in store.digests(account.name)}
     fresh: dict[str, Candidate] = {}  # the threads read that may be part of a process
-    deferred: list[str] = []
     detections: dict[str, Detection] = {}
     readings = _first_readings(store, account.name, keys, frozenset(owners), set(run.previous))
     for reading, read in readings:
@@ -261,14 +260,13 @@ def analyse_account(
             run.alone(key, read, None, reading.detection)
         else:
             fresh[key] = reading.candidate
-            deferred.append(key)
             if reading.detection is not None:
                 detections[key] = reading.detection
     candidates = _candidates_around(store, account.name, fresh, set(keys))
     group_of = {key: ids for ids in candidate_groups(candidates.values()) for key in ids}
     groups: list[tuple[str, ...]] = []
     done: set[str] = set()
-    for key in deferred:
+    for key in fresh:  # in the order read
         if key in done:
             continue
         ids = group_of.get(key, (key,))

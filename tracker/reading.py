@@ -7,6 +7,7 @@ loads no database code; `read_stored` loads it when called), like `tracker.inges
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from tracker.understand.processes import Candidate, candidate
 from tracker.understand.threads import Thread
 
 if TYPE_CHECKING:
+    from tracker.store import Store
     from tracker.store.db import DatabaseTarget
 
 
@@ -69,10 +71,16 @@ def read_stored(
     detected: frozenset[str] = frozenset(),
 ) -> list[Reading]:
     """`first_readings` of the account's threads `keys`, read from the store at `target` on a
-    connection of this call's own: the second process of a large analysis pass reads its
+    connection of this process's own: the second process of a large analysis pass reads its
     share of threads itself, so that they are neither held nor copied in the first."""
+    found = _reader(target).messages_of_threads(account, keys)
+    return first_readings(owners, [(key, found[key]) for key in keys], detected)
+
+
+@functools.cache
+def _reader(target: DatabaseTarget) -> Store:
+    """The second process's connection to the store, opened on its first chunk and kept for
+    the others (the process ends with the pass)."""
     from tracker.store import reopen_store  # noqa: PLC0415 - see the module's docstring
 
-    with reopen_store(target) as store:
-        found = store.messages_of_threads(account, keys)
-    return first_readings(owners, [(key, found[key]) for key in keys], detected)
+    return reopen_store(target)

@@ -215,7 +215,6 @@ def _fewest(needles: _Needles) -> tuple[str, ...]:
     )
 
 
-@functools.lru_cache(maxsize=64)
 def _folded(text: str) -> str | None:
     """`text`'s case fold, or None when case folding cannot answer for it."""
     if any(char in text for char in UNFOLDABLE):

@@ -341,16 +341,24 @@ def _bucket(organisation: str) -> str:
     return f"~{organisation[1:]}" if organisation.startswith("?") else organisation
 
 
+def _by_bucket(found: Sequence[Candidate]) -> dict[str, list[int]]:
+    """The indexes of `found` in each bucket of their organisations, in order, once each."""
+    by_bucket: dict[str, list[int]] = {}
+    for index, item in enumerate(found):
+        for org in item.organisations:
+            key = _bucket(org)
+            if not by_bucket.get(key) or by_bucket[key][-1] != index:
+                by_bucket.setdefault(key, []).append(index)
+    return by_bucket
+
+
 def related_candidates(candidates: Iterable[Candidate], keys: Iterable[str]) -> list[Candidate]:
     """The candidates linked to the threads `keys` by a chain of shared organisations (the
     threads themselves included). Each bucket of an organisation is then whole, so the groups
     of `candidate_groups` that hold one of `keys` are the groups of these alone, and a pass
     that reads a few threads groups them without every other candidate of the mailbox."""
     found = list(candidates)
-    by_bucket: dict[str, list[int]] = {}
-    for index, item in enumerate(found):
-        for org in item.organisations:
-            by_bucket.setdefault(_bucket(org), []).append(index)
+    by_bucket = _by_bucket(found)
     wanted = set(keys)
     todo = [index for index, item in enumerate(found) if item.thread_id in wanted]
     linked, buckets = set(todo), set()
@@ -378,12 +386,7 @@ def candidate_groups(candidates: Iterable[Candidate]) -> list[tuple[str, ...]]:
             i = parent[i]
         return i
 
-    by_org: dict[str, list[int]] = {}
-    for index, item in enumerate(found):
-        for org in item.organisations:
-            key = _bucket(org)
-            if not by_org.get(key) or by_org[key][-1] != index:
-                by_org.setdefault(key, []).append(index)
+    by_org = _by_bucket(found)
     domains = {org for item in found for org in item.organisations if org.startswith("~")}
     for key, indexes in by_org.items():
         if key.startswith("~") and key not in domains:
